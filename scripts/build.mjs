@@ -1,0 +1,32 @@
+// Bundles every function (functions/<name>/main.ts) into dist/bin/<name>: one executable file with a
+// shebang, CommonJS so it runs anywhere without a package.json beside it, and no node_modules needed.
+import { build } from 'esbuild';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const names = readdirSync(join(root, 'functions')).filter((name) => existsSync(join(root, 'functions', name, 'main.ts')));
+mkdirSync(join(root, 'dist/bin'), { recursive: true });
+// The project is ESM ("type": "module"); an extensionless CommonJS file under it needs this marker.
+// Copied elsewhere (a kustomize plugin folder, an image), the executables run as CommonJS by default.
+writeFileSync(join(root, 'dist/package.json'), '{ "type": "commonjs" }\n');
+await Promise.all(
+  names.map(async (name) => {
+    const outfile = join(root, 'dist/bin', name);
+    await build({
+      entryPoints: [join(root, 'functions', name, 'main.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      minify: false,
+      legalComments: 'none',
+      define: { PACKAGE_VERSION: JSON.stringify(version) },
+      logLevel: 'warning',
+    });
+    chmodSync(outfile, 0o755);
+  }),
+);
+process.stderr.write(`built ${names.map((name) => `dist/bin/${name}`).join(', ')}\n`);
