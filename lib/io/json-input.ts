@@ -1,6 +1,8 @@
 /**
  * JSON input (a ResourceList, a List, or a single object), written back as JSON with the input's
- * indentation (detected from its second line: spaces, tabs, or none) and its final newline.
+ * indentation (detected from its second line: spaces, tabs, or none) and its final newline. When
+ * nothing changed (no item changed, added or removed, no results) the original text is written as is,
+ * keeping what a re-serialization would not (Go's `\u003e` escapes, key spacing).
  */
 import { InputError } from '../errors.js';
 import { KrmItem, type ObjectValue } from '../item.js';
@@ -17,6 +19,7 @@ class JsonInput implements Input {
     readonly items: readonly KrmItem[],
     private readonly indent: string,
     private readonly finalNewline: string,
+    private readonly text: string,
   ) {}
 
   get functionConfig(): ObjectValue | undefined {
@@ -25,6 +28,8 @@ class JsonInput implements Input {
   }
 
   write(items: readonly KrmItem[], results: readonly Result[]): string {
+    const unchanged = results.length === 0 && items.length === this.items.length && items.every((item, index) => item === this.items[index] && !item.changed);
+    if (unchanged) return this.text;
     let out: Value;
     if (this.shape === 'stream') {
       if (items.length !== 1) {
@@ -55,7 +60,7 @@ export function readJson(text: string): Input {
     const shape: InputShape = value.kind === 'ResourceList' ? 'resource-list' : 'list';
     const entries = (value.items ?? []) as Value[];
     const items = entries.map((entry, index) => new KrmItem(checkItem(entry, itemLocation(shape, index)), 'json'));
-    return new JsonInput(shape, value, items, indent, finalNewline);
+    return new JsonInput(shape, value, items, indent, finalNewline, text);
   }
-  return new JsonInput('stream', undefined, [new KrmItem(checkItem(value, itemLocation('stream', 0)), 'json')], indent, finalNewline);
+  return new JsonInput('stream', undefined, [new KrmItem(checkItem(value, itemLocation('stream', 0)), 'json')], indent, finalNewline, text);
 }

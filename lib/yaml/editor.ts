@@ -312,9 +312,9 @@ export function addKeySplice(text: string, map: CST.BlockMap | CST.FlowCollectio
     const closing = map.end.find((t) => t.type === 'flow-map-end');
     if (!closing) throw new EditError('cannot add to an unterminated flow map');
     const entry = `${renderKey(key)}: ${renderFlow(value)}`;
-    const last = lastOf(map.items);
+    const last = lastOf(map.items.filter((item) => item.key || item.value));
     if (!last) return { start: closing.offset, end: closing.offset, text: entry };
-    const at = contentEnd(last.value ?? last.key ?? map);
+    const at = contentEnd((last.value ?? last.key)!);
     return { start: at, end: at, text: `, ${entry}` };
   }
   const first = (map.items as CST.CollectionItem[]).find((item) => !isCommentOnly(item))!;

@@ -23,6 +23,8 @@ const FLOAT_RE = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?$|^[-+]?[0
 const FLOAT_SEXAGESIMAL_RE = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/;
 // go-yaml v2 also reads anything strconv.ParseFloat takes in this shape as a float, e.g. `09`.
 const GO_FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+// Looser than any reader's float syntax (`e0`, `.`, `1.`): strings of this shape are always quoted.
+const FLOAT_LIKE_RE = /^[-+]?[0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9]+)?$/;
 // Every null, boolean and number spelling starts with one of these; anything else is a string.
 const NON_STRING_FIRST_CHAR = /[~nNtTfFyYoO0-9+\-.]/;
 const INF_RE = /^[-+]?\.(?:inf|Inf|INF)$/;
@@ -68,7 +70,7 @@ export function resolvePlainScalar(source: string): Value {
 /** True when some YAML 1.1 or 1.2 reader would not read `text`, written plain, as this very string. */
 function isAmbiguousAsPlain(text: string): boolean {
   if (typeof resolvePlainScalar(text) !== 'string') return true;
-  return INT_OCT_12_RE.test(text) || GO_FLOAT_RE.test(text) || TIMESTAMP_RE.test(text) || /^[-+]?\.(?:inf|nan)$/i.test(text) || text === '<<' || text === '=';
+  return INT_OCT_12_RE.test(text) || GO_FLOAT_RE.test(text) || FLOAT_LIKE_RE.test(text) || TIMESTAMP_RE.test(text) || /^[-+]?\.(?:inf|nan)$/i.test(text) || text === '<<' || text === '=';
 }
 
 // Characters that may not start a plain scalar, and sequences that may not appear inside one.
