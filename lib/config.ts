@@ -39,7 +39,7 @@ export interface SchemaNode {
 /** Where a config came from; it decides which kinds are accepted. */
 export type ConfigSource = 'resource-list' | 'file';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
 ajv.addVocabulary(['x-pair']);
 ajv.addSchema(selectorSchema);
 const validators = new WeakMap<object, ValidateFunction>();
