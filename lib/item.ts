@@ -54,7 +54,7 @@ function nest(path: Path, value: Value): Value {
 }
 
 export class KrmItem {
-  private readonly editor: YamlEditor | undefined;
+  private editorInstance: YamlEditor | undefined;
   private changedFlag = false;
 
   /**
@@ -64,9 +64,13 @@ export class KrmItem {
   constructor(
     readonly object: ObjectValue,
     readonly origin: ItemOrigin,
-    source?: { text: string; pad: number },
-  ) {
-    this.editor = origin === 'yaml' && source ? new YamlEditor(source.text, source.pad) : undefined;
+    private readonly source?: { text: string; pad: number },
+  ) {}
+
+  /** The text editor, created on the first edit: most items are never edited. */
+  private get editor(): YamlEditor | undefined {
+    if (!this.editorInstance && this.origin === 'yaml' && this.source) this.editorInstance = new YamlEditor(this.source.text, this.source.pad);
+    return this.editorInstance;
   }
 
   get apiVersion(): string {
@@ -117,7 +121,7 @@ export class KrmItem {
 
   /** The item's YAML text: the original bytes when unchanged. Undefined for JSON and new items. */
   get yamlSource(): string | undefined {
-    return this.editor?.source;
+    return this.editorInstance ? this.editorInstance.source : this.source?.text;
   }
 
   /**

@@ -45,14 +45,15 @@ export function itemLocation(shape: InputShape, index: number, line?: number): s
  * Checks that a decoded item is a KRM object.
  * @throws InputError naming the item's location and the missing field
  */
-export function checkItem(value: unknown, location: string): ObjectValue {
+export function checkItem(value: unknown, where: string | (() => string)): ObjectValue {
+  const location = () => (typeof where === 'string' ? where : where());
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InputError(`${location}: expected a Kubernetes object (a map), found ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`);
+    throw new InputError(`${location()}: expected a Kubernetes object (a map), found ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`);
   }
   const object = value as ObjectValue;
   for (const field of ['apiVersion', 'kind'] as const) {
     if (typeof object[field] !== 'string' || object[field] === '') {
-      throw new InputError(`${location}: the object has no ${field}${field in object ? ' string' : ''}`);
+      throw new InputError(`${location()}: the object has no ${field}${field in object ? ' string' : ''}`);
     }
   }
   return object;

@@ -25,11 +25,12 @@ function syntaxError(text: string, offset: number, message: string, where?: stri
   return new InputError(`invalid YAML${where ? ` in ${where}` : ''} at line ${line}, column ${column}: ${message}`);
 }
 
-function decode<T>(text: string, where: string, run: () => T): T {
+/** Runs a decode; `where` (computed only on error: it scans the text for the line) names the item. */
+function decode<T>(text: string, where: () => string, run: () => T): T {
   try {
     return run();
   } catch (error) {
-    if (error instanceof CstDecodeError) throw syntaxError(text, error.offset, error.message, where);
+    if (error instanceof CstDecodeError) throw syntaxError(text, error.offset, error.message, where());
     throw error;
   }
 }
@@ -210,7 +211,8 @@ export function readYaml(text: string): Input {
       if (token.type === 'document') documentIndex += 1;
       return;
     }
-    const where = itemLocation('stream', documentIndex, lineAndColumn(text, token.value.offset).line);
+    const position = documentIndex;
+    const where = () => itemLocation('stream', position, lineAndColumn(text, token.value!.offset).line);
     const value = decode(text, where, () => decodeDocument(token, text));
     const object = checkItem(value, where);
     const item = new KrmItem(object, 'yaml', { text: slice, pad: columnAt(text, token.offset) });
@@ -237,7 +239,7 @@ function readWrapper(text: string, document: CST.Document): YamlWrapper | undefi
   // Decode the wrapper's own fields, all but the items, to check them and get the functionConfig.
   const others = rootItems.filter((item) => item !== sequenceItem);
   const probe: CST.Document = { ...document, value: { ...(root as CST.BlockMap), items: others as CST.BlockMap['items'] } };
-  const fields = decode(text, 'the ResourceList', () => decodeDocument(probe, text)) as ObjectValue;
+  const fields = decode(text, () => 'the ResourceList', () => decodeDocument(probe, text)) as ObjectValue;
   const config = shape === 'resource-list' ? fields.functionConfig : undefined;
   if (config !== undefined && config !== null && (typeof config !== 'object' || Array.isArray(config))) {
     throw new InputError('the ResourceList functionConfig is not an object');
@@ -249,8 +251,8 @@ function readWrapper(text: string, document: CST.Document): YamlWrapper | undefi
     : [];
   sequenceEntries.forEach((entry, index) => {
     const offset = entry.value?.offset ?? entry.start[0]?.offset ?? 0;
-    const where = itemLocation(shape, index, lineAndColumn(text, offset).line);
-    if (!entry.value || entry.sep) throw new InputError(`${where}: expected a Kubernetes object (a map)`);
+    const where = () => itemLocation(shape, index, lineAndColumn(text, offset).line);
+    if (!entry.value || entry.sep) throw new InputError(`${where()}: expected a Kubernetes object (a map)`);
     const value = entry.value;
     const object = checkItem(decode(text, where, () => decodeNode(value, text)), where);
     const itemText = text.slice(value.offset, tokenEnd(value));
