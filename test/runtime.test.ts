@@ -263,3 +263,14 @@ describe('selection', () => {
     expect(input.items.map((item) => `${item.kind}/${item.name}`)).toEqual(['Route/www', 'Service/web', 'Route/web']);
   });
 });
+
+describe('a ResourceList without items', () => {
+  test('(kpt render with only a functionConfig) is a ResourceList with no items, and new items get an items key', () => {
+    const input = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  data: {mode: add}\n';
+    expect(readInput(input).items).toHaveLength(0);
+    const probeAdd: KrmFunction = { ...probe, run: (_items, _config, context) => void context.add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new' } }) };
+    const out = run(probeAdd, input);
+    expect(out.exitCode).toBe(0);
+    expect(parse(out.stdout).items).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new' } }]);
+  });
+});

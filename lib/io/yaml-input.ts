@@ -159,6 +159,8 @@ class YamlWrapper implements Input {
       const text = objects.map((object) => renderFlow(object)).join(', ');
       return { start: at, end: at, text: sequence.items.length > 0 ? `, ${text}` : text };
     }
+    // No `items` key at all (kpt render sends a ResourceList with only a functionConfig then).
+    if (!this.sequenceItem) return addKeySplice(this.text, this.root, 'items', objects, newline);
     // `items:` with no value, or `items: null`.
     const indicator = this.sequenceItem!.sep!.find((token) => token.type === 'map-value-ind')!;
     const column = columnAt(this.text, this.sequenceItem!.key!.offset);
@@ -230,8 +232,11 @@ function readWrapper(text: string, document: CST.Document): YamlWrapper | undefi
   const kindItem = rootItems.find((item) => keyOf(item) === 'kind');
   const kind = kindItem?.value && CST.isScalar(kindItem.value) ? CST.resolveAsScalar(kindItem.value).value : undefined;
   const sequenceItem = rootItems.find((item) => keyOf(item) === 'items');
-  if (!isWrapperKind(kind) || !sequenceItem) return undefined;
-  const sequence = sequenceItem.value;
+  // kyaml's rule: a ResourceList or List document with `items` or `functionConfig` wraps items.
+  if (!isWrapperKind(kind) || !(sequenceItem || (kind === 'ResourceList' && rootItems.some((item) => keyOf(item) === 'functionConfig')))) {
+    return undefined;
+  }
+  const sequence = sequenceItem?.value;
   const isSequence = sequence?.type === 'block-seq' || (sequence?.type === 'flow-collection' && sequence.start.type === 'flow-seq-start');
   const isNull = !sequence || (sequence.type === 'scalar' && /^(?:~|null|Null|NULL|)$/.test(sequence.source));
   if (!isSequence && !isNull) return undefined;
