@@ -191,46 +191,69 @@ class YamlWrapper implements Input {
  * an item without apiVersion or kind
  */
 export function readYaml(text: string): Input {
-  const tokens = [...new Parser().parse(text)];
-  const documents: CST.Document[] = [];
-  for (const token of tokens) {
-    if (token.type === 'error') throw syntaxError(text, token.offset, token.message);
-    if (token.type === 'document') documents.push(token);
-  }
-  const withValue = documents.filter((document) => document.value);
-  if (withValue.length === 1) {
-    const wrapper = readWrapper(text, withValue[0]!);
-    if (wrapper) return wrapper;
-  }
+  // Documents are decoded as the parser yields them and their CST is dropped, so a large stream is never
+  // held as tokens. A document that may wrap items (kind ResourceList, List, *List) is held back while it
+  // is the only one: a wrapper is a single-document input; a second document makes it a plain item.
   const pieces: Array<string | KrmItem> = [];
   const items: KrmItem[] = [];
   let documentIndex = 0;
-  tokens.forEach((token, index) => {
-    const end = index + 1 < tokens.length ? tokens[index + 1]!.offset : text.length;
-    const slice = text.slice(token.offset, end);
+  let held: { document: CST.Document; end: number; index: number; slot: number } | undefined;
+  const toItem = (document: CST.Document, end: number, position: number): KrmItem => {
+    const where = () => itemLocation('stream', position, lineAndColumn(text, document.value!.offset).line);
+    const object = checkItem(decode(text, where, () => decodeDocument(document, text)), where);
+    return new KrmItem(object, 'yaml', { text: text.slice(document.offset, end), pad: columnAt(text, document.offset) });
+  };
+  const release = () => {
+    if (!held) return;
+    const item = toItem(held.document, held.end, held.index);
+    pieces[held.slot] = item;
+    items.unshift(item); // the held document is the first one with a value
+    held = undefined;
+  };
+  const handle = (token: CST.Token, end: number) => {
     if (token.type !== 'document' || !token.value) {
-      pieces.push(slice);
+      pieces.push(text.slice(token.offset, end));
       if (token.type === 'document') documentIndex += 1;
       return;
     }
-    const position = documentIndex;
-    const where = () => itemLocation('stream', position, lineAndColumn(text, token.value!.offset).line);
-    const value = decode(text, where, () => decodeDocument(token, text));
-    const object = checkItem(value, where);
-    const item = new KrmItem(object, 'yaml', { text: slice, pad: columnAt(text, token.offset) });
-    pieces.push(item);
-    items.push(item);
+    const first = items.length === 0 && !held;
+    release();
+    if (first && isWrapperKind(kindOf(token.value))) {
+      held = { document: token, end, index: documentIndex, slot: pieces.length };
+      pieces.push('');
+    } else {
+      const item = toItem(token, end, documentIndex);
+      pieces.push(item);
+      items.push(item);
+    }
     documentIndex += 1;
-  });
+  };
+  let previous: CST.Token | undefined;
+  for (const token of new Parser().parse(text)) {
+    if (token.type === 'error') throw syntaxError(text, token.offset, token.message);
+    if (previous) handle(previous, token.offset);
+    previous = token;
+  }
+  if (previous) handle(previous, text.length);
+  if (held) {
+    const wrapper = readWrapper(text, held.document);
+    if (wrapper) return wrapper;
+    release();
+  }
   return new YamlStream(pieces, items, newlineOf(text));
+}
+
+/** The `kind` of a root map token, read without decoding the document. */
+function kindOf(root: CST.Token): string | undefined {
+  const kindItem = mapItems(root)?.find((item) => keyOf(item) === 'kind');
+  return kindItem?.value && CST.isScalar(kindItem.value) ? CST.resolveAsScalar(kindItem.value).value : undefined;
 }
 
 function readWrapper(text: string, document: CST.Document): YamlWrapper | undefined {
   const root = document.value!;
   const rootItems = mapItems(root);
   if (!rootItems) return undefined;
-  const kindItem = rootItems.find((item) => keyOf(item) === 'kind');
-  const kind = kindItem?.value && CST.isScalar(kindItem.value) ? CST.resolveAsScalar(kindItem.value).value : undefined;
+  const kind = kindOf(root);
   const sequenceItem = rootItems.find((item) => keyOf(item) === 'items');
   // kyaml's rule: a ResourceList or List document with `items` or `functionConfig` wraps items.
   if (!isWrapperKind(kind) || !(sequenceItem || (kind === 'ResourceList' && rootItems.some((item) => keyOf(item) === 'functionConfig')))) {
