@@ -93,8 +93,8 @@ spec:
   tls: {termination: edge}
 `;
 
-  test('deleting a key removes its line only; comments, blank lines, flow style stay', () => {
-    expect(edit(route, (item) => item.delete(['spec', 'host']))).toBe(route.replace('  host: web-shop.apps.example.com # generated\n', ''));
+  test('deleting a key removes its line and its head comment; other comments, blank lines, flow style stay', () => {
+    expect(edit(route, (item) => item.delete(['spec', 'host']))).toBe(route.replace('  # the host\n  host: web-shop.apps.example.com # generated\n', ''));
   });
 
   test('replacing a scalar keeps its quoting style and trailing comment', () => {

@@ -253,6 +253,19 @@ export class YamlEditor {
     this.splice(splice.start, splice.end, splice.text);
   }
 
+  /** Start of the comment lines directly above `lineStart` that sit at `column` (no blank line between). */
+  private headCommentStart(lineStart: number, column: number): number {
+    let start = lineStart;
+    while (start > this.pad) {
+      const previous = this.current.lastIndexOf('\n', start - 2) + 1;
+      const line = this.current.slice(previous, start).replace(/\r?\n$/, '');
+      const indent = /^( *)#/.exec(line)?.[1];
+      if (indent === undefined || indent.length !== column || previous < this.pad) break;
+      start = previous;
+    }
+    return start;
+  }
+
   /** Removes `key` from the map at `mapPath`; a map left empty becomes `{}` (not null). */
   deleteKey(mapPath: Path, key: string): void {
     const located = this.locate(mapPath);
@@ -276,11 +289,13 @@ export class YamlEditor {
     const keyStart = (item as { explicitKey?: true }).explicitKey ? item.start.find((t) => t.type === 'explicit-key-ind')!.offset : item.key!.offset;
     const lineStart = this.current.lastIndexOf('\n', keyStart - 1) + 1;
     if (/^[ \t]*$/.test(this.current.slice(lineStart, keyStart))) {
-      // The key opens its line: drop its line(s), comments above it stay. At the end of a text without a
-      // final newline, the previous line gives up its terminator instead.
+      // The key opens its line: drop its line(s) and its head comment (comment lines right above it, at
+      // its column), which describe it. At the end of a text without a final newline, the previous line
+      // gives up its terminator instead.
+      const start = this.headCommentStart(lineStart, keyStart - lineStart);
       const end = itemEnd(item, keyStart);
-      const atUnterminatedEnd = end === this.current.length && !this.current.endsWith('\n') && lineStart > 0;
-      this.splice(atUnterminatedEnd ? lineStart - this.newline.length : lineStart, end, '');
+      const atUnterminatedEnd = end === this.current.length && !this.current.endsWith('\n') && start > this.pad;
+      this.splice(atUnterminatedEnd ? start - this.newline.length : start, end, '');
       return;
     }
     // The first key of a `- key: value` item: pull the next entry up to the dash's line.
