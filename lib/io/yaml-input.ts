@@ -8,7 +8,8 @@ import { InputError, lineAndColumn } from '../errors.js';
 import { KrmItem, type ObjectValue } from '../item.js';
 import { resultsValue, type Result } from '../results.js';
 import { CstDecodeError, decodeDocument, decodeNode, isCommentOnly } from '../yaml/cst-value.js';
-import { addKeySplice, contentEnd, tokenEnd, type Splice } from '../yaml/editor.js';
+import { columnAt, contentEnd, keyOf, tokenEnd } from '../yaml/cst-tokens.js';
+import { addKeySplice, type Splice } from '../yaml/editor.js';
 import { renderBlockLines, renderFlow } from '../yaml/render.js';
 import type { Value } from '../yaml/scalar.js';
 import { checkItem, isWrapperKind, itemLocation, type Input, type InputShape } from './input.js';
@@ -35,9 +36,6 @@ function decode<T>(text: string, where: () => string, run: () => T): T {
   }
 }
 
-function columnAt(text: string, offset: number): number {
-  return offset - (text.lastIndexOf('\n', offset - 1) + 1);
-}
 
 function mapItems(token: CST.Token | undefined): CST.CollectionItem[] | undefined {
   if (token?.type === 'block-map') return token.items as CST.CollectionItem[];
@@ -45,9 +43,6 @@ function mapItems(token: CST.Token | undefined): CST.CollectionItem[] | undefine
   return undefined;
 }
 
-function keyOf(item: CST.CollectionItem): string | undefined {
-  return item.key && CST.isScalar(item.key) ? CST.resolveAsScalar(item.key).value : undefined;
-}
 
 function newlineOf(text: string): string {
   return text.includes('\r\n') ? '\r\n' : '\n';

@@ -11,6 +11,7 @@
  * honoured, aliases are expanded as copies, and an expansion past `maxAliasNodes` is refused (YAML bomb).
  */
 import { CST } from 'yaml';
+import { columnAt } from './cst-tokens.js';
 import { resolvePlainScalar, type Value } from './scalar.js';
 
 export class CstDecodeError extends Error {
@@ -34,10 +35,6 @@ const DEFAULT_LIMITS: DecodeLimits = { maxAliasNodes: 100_000 };
 
 type Item = CST.CollectionItem;
 
-/** The column of `offset` in `text`. */
-function columnOf(text: string, offset: number): number {
-  return offset - (text.lastIndexOf('\n', offset - 1) + 1);
-}
 
 /** Deep copy of a decoded value, counting nodes against the alias budget. */
 function copyValue(value: Value, budget: { left: number }, offset: number): Value {
@@ -134,8 +131,8 @@ class Decoder {
       if (isCommentOnly(item)) continue;
       const keyOffset = item.key ? item.key.offset : (item.start[item.start.length - 1]?.offset ?? token.offset);
       const keyColumn = item.explicitKey
-        ? columnOf(this.text, item.start.find((t) => t.type === 'explicit-key-ind')!.offset)
-        : columnOf(this.text, keyOffset);
+        ? columnAt(this.text, item.start.find((t) => t.type === 'explicit-key-ind')!.offset)
+        : columnAt(this.text, keyOffset);
       if (column === -1) column = keyColumn;
       else if (keyColumn !== column) throw new CstDecodeError('all mapping items must start at the same column', keyOffset);
       const hasValueIndicator = item.sep?.some((t) => t.type === 'map-value-ind') ?? false;

@@ -9,99 +9,18 @@
  */
 import { CST, Parser } from 'yaml';
 import { isCommentOnly } from './cst-value.js';
+import { columnAt, contentEnd, isMap, itemEnd, keyOf, lastOf, sourceEnd, tokenEnd } from './cst-tokens.js';
 import { formatPath, type Path, type PathSegment } from './path.js';
 import { isInline, renderBlockLines, renderFlow, renderInline, renderKey } from './render.js';
 import type { ScalarStyle, Value } from './scalar.js';
 
 type Collection = CST.BlockMap | CST.BlockSequence | CST.FlowCollection;
 
+
 interface Located {
   node: CST.Token | undefined;
   parent: Collection | undefined;
   item: CST.CollectionItem | undefined;
-}
-
-function sourceEnd(token: { offset: number; source: string }): number {
-  return token.offset + token.source.length;
-}
-
-function lastOf<T>(list: readonly T[] | undefined): T | undefined {
-  return list && list.length > 0 ? list[list.length - 1] : undefined;
-}
-
-/** Offset just past the last character that belongs to `token`, trailing comments and newline included. */
-export function tokenEnd(token: CST.Token): number {
-  switch (token.type) {
-    case 'scalar':
-    case 'single-quoted-scalar':
-    case 'double-quoted-scalar':
-    case 'alias': {
-      const end = lastOf(token.end);
-      return end ? sourceEnd(end) : sourceEnd(token);
-    }
-    case 'block-scalar': {
-      const header = lastOf(token.props);
-      return (header ? tokenEnd(header) : token.offset) + token.source.length;
-    }
-    case 'block-map':
-    case 'block-seq':
-      return itemEnd(lastOf(token.items as CST.CollectionItem[]), token.offset);
-    case 'flow-collection': {
-      const end = lastOf(token.end);
-      return end ? sourceEnd(end) : itemEnd(lastOf(token.items), sourceEnd(token.start));
-    }
-    case 'document': {
-      const end = lastOf(token.end);
-      if (end) return sourceEnd(end);
-      return token.value ? tokenEnd(token.value) : (lastOf(token.start) ? sourceEnd(lastOf(token.start)!) : token.offset);
-    }
-    default:
-      return sourceEnd(token as CST.SourceToken);
-  }
-}
-
-function itemEnd(item: CST.CollectionItem | undefined, fallback: number): number {
-  if (!item) return fallback;
-  if (item.value) return tokenEnd(item.value);
-  const sep = lastOf(item.sep);
-  if (sep) return sourceEnd(sep);
-  if (item.key) return tokenEnd(item.key);
-  const start = lastOf(item.start);
-  return start ? sourceEnd(start) : fallback;
-}
-
-/** Offset just past the last character of `token`'s own content: no trailing comment or line end. */
-export function contentEnd(token: CST.Token): number {
-  switch (token.type) {
-    case 'scalar':
-    case 'single-quoted-scalar':
-    case 'double-quoted-scalar':
-    case 'alias':
-      return sourceEnd(token);
-    case 'block-map':
-    case 'block-seq': {
-      const item = lastOf(token.items as CST.CollectionItem[])!;
-      if (item.value) return contentEnd(item.value);
-      const indicator = item.sep?.find((t) => t.type === 'map-value-ind');
-      if (indicator) return sourceEnd(indicator);
-      return item.key ? contentEnd(item.key) : itemEnd(item, token.offset);
-    }
-    case 'flow-collection': {
-      const closing = token.end.find((t) => t.type === 'flow-map-end' || t.type === 'flow-seq-end');
-      return closing ? sourceEnd(closing) : tokenEnd(token);
-    }
-    default:
-      return tokenEnd(token);
-  }
-}
-
-function keyOf(item: CST.CollectionItem): string | undefined {
-  if (!item.key || !CST.isScalar(item.key)) return undefined;
-  return CST.resolveAsScalar(item.key).value;
-}
-
-function isMap(token: CST.Token | undefined): boolean {
-  return token?.type === 'block-map' || (token?.type === 'flow-collection' && token.start.type === 'flow-map-start');
 }
 
 function styleOf(token: CST.Token): ScalarStyle {
@@ -345,8 +264,4 @@ export function addKeySplice(text: string, map: CST.BlockMap | CST.FlowCollectio
     entry = `${renderKey(key)}:${newline}${' '.repeat(childColumn)}${lines.join(newline)}`;
   }
   return { start: at, end: at, text: lead + ' '.repeat(column) + entry + tail };
-}
-
-function columnAt(text: string, offset: number): number {
-  return offset - (text.lastIndexOf('\n', offset - 1) + 1);
 }
