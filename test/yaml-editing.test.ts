@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { readInput } from '../lib/io/read.js';
 import type { KrmItem } from '../lib/item.js';
 import { isSafePlainString, renderScalar, resolvePlainScalar } from '../lib/yaml/scalar.js';
@@ -202,6 +202,31 @@ describe.skipIf(!hasCorpus)('property: text and object stay in sync under random
         expect(normalize(parse(item.yamlSource!, { version: '1.1' }))).toEqual(normalize(item.object));
       }),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe('property: decoding agrees with the yaml library on generated documents', () => {
+  const scalar = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), tie('node'), { maxKeys: 4 })),
+  })).node;
+  const document = fc.record({ apiVersion: fc.constant('v1'), kind: fc.constant('ConfigMap'), data: value });
+
+  test.each([
+    ['block style', {}],
+    ['flow style', { collectionStyle: 'flow' as const }],
+    ['quoted keys and values', { defaultKeyType: 'QUOTE_DOUBLE' as const, defaultStringType: 'QUOTE_SINGLE' as const }],
+    ['folded long lines', { lineWidth: 20, minContentWidth: 5 }],
+  ])('%s', (_name, options) => {
+    fc.assert(
+      fc.property(document, (object) => {
+        const text = stringify(object, { version: '1.1', ...options });
+        const input = readInput(text);
+        expect(normalize(input.items[0]!.object)).toEqual(normalize(parse(text, { version: '1.1' })));
+        expect(input.write(input.items, [])).toBe(text);
+      }),
+      { numRuns: 300 },
     );
   });
 });
