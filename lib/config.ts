@@ -93,7 +93,9 @@ function describeError(error: ErrorObject, prefix: string): string {
 export function validateConfig(schema: object, fields: ObjectValue, prefix = ''): ObjectValue {
   const validate = validatorFor(schema);
   if (!validate(fields)) {
-    const messages = [...new Set((validate.errors ?? []).map((error) => describeError(error, prefix)))];
+    // ajv reports a bad map key twice: the precise error, and a vague `propertyNames` wrapper.
+    const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'propertyNames');
+    const messages = [...new Set((errors.length > 0 ? errors : (validate.errors ?? [])).map((error) => describeError(error, prefix)))];
     throw new ConfigError(messages.join('; '));
   }
   return fields;
@@ -116,6 +118,13 @@ function splitPairs(text: string, key: string): Array<[string, string]> {
   });
 }
 
+/** Follows a local `$ref` (`#/definitions/name`) of `root`; other nodes are returned as they are. */
+export function resolveRef(node: SchemaNode, root: SchemaNode | undefined): SchemaNode {
+  const match = node.$ref && /^#\/definitions\/(.+)$/.exec(node.$ref);
+  const target = match && root ? (root as { definitions?: { [name: string]: SchemaNode } }).definitions?.[match[1]!] : undefined;
+  return target ? { ...target, ...node, $ref: undefined } : node;
+}
+
 function isType(node: SchemaNode | undefined, type: string): boolean {
   return node?.type === type || (Array.isArray(node?.type) && node.type.includes(type));
 }
@@ -124,8 +133,11 @@ function isType(node: SchemaNode | undefined, type: string): boolean {
  * Converts one ConfigMap `data` string to the typed value its schema property describes.
  * @throws ConfigError when the string does not follow the convention
  */
-export function fromConfigMapString(key: string, text: string, property: SchemaNode | undefined): Value {
+export function fromConfigMapString(key: string, text: string, property: SchemaNode | undefined, root?: SchemaNode): Value {
   if (!property) return text; // validation reports the unknown field
+  property = resolveRef(property, root);
+  if (property.items) property = { ...property, items: resolveRef(property.items, root) };
+  if (typeof property.additionalProperties === 'object') property = { ...property, additionalProperties: resolveRef(property.additionalProperties, root) };
   if (isType(property, 'boolean')) {
     if (text !== 'true' && text !== 'false') throw new ConfigError(`functionConfig data.${key}: expected true or false, found "${text}"`);
     return text === 'true';
@@ -185,7 +197,7 @@ export function readConfig<Config>(fn: KrmFunction<Config & object>, raw: Object
     for (const key of Object.keys(data)) {
       const text = data[key];
       if (typeof text !== 'string') throw new ConfigError(`functionConfig data.${key}: ConfigMap data values must be strings`);
-      converted[key] = fromConfigMapString(key, text, schema.properties?.[key]);
+      converted[key] = fromConfigMapString(key, text, schema.properties?.[key], schema);
     }
     return validateConfig(fn.schema, converted, 'data') as Config;
   }

@@ -33,12 +33,17 @@ export function typedExample(fn: KrmFunction): string {
   return stringify({ apiVersion: CONFIG_API_VERSION, kind: fn.kind, metadata: { name: `${fn.name}-config` }, ...example });
 }
 
-/** The schema's first example as `-- key=value` arguments for `kpt fn eval`. */
+/** Quotes a word for POSIX shells when it holds characters the shell would interpret. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The schema's first example as `-- key=value` arguments for `kpt fn eval`, quoted for the shell. */
 export function configMapExample(fn: KrmFunction): string {
   const schema = fn.schema as SchemaNode;
   const example = (schema.examples?.[0] ?? {}) as { [key: string]: unknown };
   return Object.entries(example)
-    .map(([key, value]) => `${key}=${toConfigMapString(value, schema.properties?.[key])}`)
+    .map(([key, value]) => shellWord(`${key}=${toConfigMapString(value, schema.properties?.[key])}`))
     .join(' ');
 }
 

@@ -274,3 +274,34 @@ describe('a ResourceList without items', () => {
     expect(parse(out.stdout).items).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new' } }]);
   });
 });
+
+describe('ConfigMap conventions with $ref, map keys, help quoting', () => {
+  const refs: KrmFunction<SelectionConfig & { hosts: string[]; mapping: { [key: string]: string } }> = {
+    ...(probe as unknown as KrmFunction<SelectionConfig & { hosts: string[]; mapping: { [key: string]: string } }>),
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        hosts: { type: 'array', items: { $ref: '#/definitions/host' }, default: [] },
+        mapping: { type: 'object', propertyNames: { pattern: '^[a-z]+$' }, additionalProperties: { $ref: '#/definitions/host' }, default: {} },
+      },
+      definitions: { host: { type: 'string', pattern: '^[a-z.]+$' } },
+      examples: [{ mapping: { a: 'b.io' }, hosts: ['x.io'] }],
+    },
+    run(items, config, context) {
+      context.info(JSON.stringify({ hosts: config.hosts, mapping: config.mapping }));
+    },
+  };
+
+  test('list and map properties whose items are local $refs follow the list and map conventions', () => {
+    const out = run(refs, resourceList([service], 'apiVersion: v1\nkind: ConfigMap\ndata: {hosts: "a.io,b.io", mapping: "shop=x.io"}'));
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(parse(out.stdout).results[0].message).toBe('{"hosts":["a.io","b.io"],"mapping":{"shop":"x.io"}}');
+  });
+
+  test('a bad map key is reported once, precisely', () => {
+    const out = run(refs, resourceList([service], 'apiVersion: v1\nkind: ConfigMap\ndata: {mapping: "Shop=x.io"}'));
+    expect(out.exitCode).toBe(1);
+    expect(out.stderr.trim().split('; ')).toEqual(['probe: [error]: functionConfig field data.mapping: "Shop" is not valid (expected to match ^[a-z]+$)']);
+  });
+});
