@@ -2,9 +2,11 @@
 import type { KrmFunction, SelectionConfig } from '../lib/krm-function.js';
 import { generateDataMoverBackups } from './generate-datamover-backups/function.js';
 import { generateDataMoverRestores } from './generate-datamover-restores/function.js';
+import { quiesceWorkloads } from './quiesce-workloads/function.js';
 import { remapNamespaceSubjects } from './remap-namespace-subjects/function.js';
 import { rewriteImageRefs } from './rewrite-image-refs/function.js';
 import { stripRouteHost } from './strip-route-host/function.js';
+import { unquiesceWorkloads } from './unquiesce-workloads/function.js';
 
 export const functions: ReadonlyArray<KrmFunction<SelectionConfig & never>> = [
   stripRouteHost as KrmFunction<SelectionConfig & never>,
@@ -12,4 +14,6 @@ export const functions: ReadonlyArray<KrmFunction<SelectionConfig & never>> = [
   remapNamespaceSubjects as KrmFunction<SelectionConfig & never>,
   generateDataMoverBackups as KrmFunction<SelectionConfig & never>,
   generateDataMoverRestores as KrmFunction<SelectionConfig & never>,
+  quiesceWorkloads as KrmFunction<SelectionConfig & never>,
+  unquiesceWorkloads as KrmFunction<SelectionConfig & never>,
 ];
