@@ -5,33 +5,11 @@
  * with the project's own code.
  */
 import { describe, expect, test } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
 import { stripRouteHost } from '../functions/strip-route-host/function.js';
-import { corpusFiles, hasCorpus, readCorpus, run } from './helpers.js';
+import { corpusFiles, hasCorpus, independentItems, readCorpus, run } from './helpers.js';
 
 type Obj = { [key: string]: unknown };
 
-/** The items of a file as an independent reader sees them (List/ResourceList flattened). */
-function independentItems(text: string): Obj[] {
-  const values: unknown[] = /^\s*[{[]/.test(text)
-    ? (() => {
-        try {
-          return [JSON.parse(text)];
-        } catch {
-          return [parse(text, { version: '1.1' })];
-        }
-      })()
-    : parseAllDocuments(text, { version: '1.1' }).map((document) => document.toJS());
-  const items: Obj[] = [];
-  for (const value of values) {
-    if (value === null || value === undefined) continue;
-    const object = value as Obj;
-    if (typeof object.kind === 'string' && (object.kind === 'ResourceList' || object.kind.endsWith('List')) && Array.isArray(object.items)) {
-      items.push(...(object.items as Obj[]));
-    } else items.push(object);
-  }
-  return items;
-}
 
 function generatedRoute(item: Obj): boolean {
   const metadata = (item.metadata ?? {}) as Obj;

@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { generateDataMoverBackups } from '../functions/generate-datamover-backups/function.js';
 import { generateDataMoverRestores } from '../functions/generate-datamover-restores/function.js';
-import { corpusFiles, hasCorpus, projectRoot, readCorpus, resourceList, run } from './helpers.js';
+import { corpusFiles, hasCorpus, independentItems, projectRoot, readCorpus, resourceList, run } from './helpers.js';
 
 type Obj = { [key: string]: unknown };
 
@@ -31,25 +31,6 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const getValidName = (name: string) => (name.length <= 63 ? name : name.slice(0, 57) + sha256(name).slice(0, 6));
 const expectedName = (readable: string, ...identity: string[]) => getValidName(`${readable}-${sha256(identity.join('/')).slice(0, 8)}`);
 
-/** The items of a text as an independent reader sees them (List/ResourceList flattened). */
-function independentItems(text: string): Obj[] {
-  let values: unknown[];
-  if (/^\s*[{[]/.test(text)) {
-    try {
-      values = [JSON.parse(text)];
-    } catch {
-      values = [parse(text, { version: '1.1' })];
-    }
-  } else values = parseAllDocuments(text, { version: '1.1' }).map((document) => document.toJS());
-  const items: Obj[] = [];
-  for (const value of values) {
-    if (value === null || value === undefined) continue;
-    const object = value as Obj;
-    if (typeof object.kind === 'string' && object.kind.endsWith('List') && Array.isArray(object.items)) items.push(...(object.items as Obj[]));
-    else items.push(object);
-  }
-  return items;
-}
 
 const field = (object: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Obj)[key] : undefined), object);

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KrmFunction, SelectionConfig } from '../lib/krm-function.js';
+import { parse, parseAllDocuments } from 'yaml';
 import { processInvocation, type ConfigFile, type Invocation } from '../lib/runtime.js';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -40,4 +41,32 @@ export function resourceList(items: string[], functionConfig?: string): string {
   let out = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items.map(indent).join('\n')}\n`;
   if (functionConfig) out += `functionConfig:\n${functionConfig.trimEnd().split('\n').map((line) => `  ${line}`).join('\n')}\n`;
   return out;
+}
+
+/** A decoded manifest, loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Manifest = { [key: string]: any };
+
+/**
+ * The items of a file as an independent reader sees them: the `yaml` Document API (YAML 1.1) or
+ * JSON.parse, with ResourceLists, Lists and typed lists (`RoleBindingList`) flattened. Golden tests
+ * compute their expectations from this, not from the project's own reader.
+ */
+export function independentItems(text: string): Manifest[] {
+  let values: unknown[];
+  if (/^\s*[{[]/.test(text)) {
+    try {
+      values = [JSON.parse(text)];
+    } catch {
+      values = [parse(text, { version: '1.1' })];
+    }
+  } else values = parseAllDocuments(text, { version: '1.1' }).map((document) => document.toJS());
+  const items: Manifest[] = [];
+  for (const value of values) {
+    if (value === null || value === undefined) continue;
+    const object = value as Manifest;
+    if (typeof object.kind === 'string' && object.kind.endsWith('List') && Array.isArray(object.items)) items.push(...(object.items as Manifest[]));
+    else items.push(object);
+  }
+  return items;
 }

@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { effectiveMapping, remapNamespaceSubjects as fn } from '../functions/remap-namespace-subjects/function.js';
 import { classify } from '../functions/remap-namespace-subjects/subject-names.js';
-import { corpusFiles, hasCorpus, projectRoot, readCorpus, resourceList, run } from './helpers.js';
+import { corpusFiles, hasCorpus, independentItems, projectRoot, readCorpus, resourceList, run } from './helpers.js';
 
 type Obj = { [key: string]: unknown };
 
@@ -515,25 +515,6 @@ const CORPUS_MAPPING: { [source: string]: string } = {
 };
 const CORPUS_CONFIG = configMap(`namespaceMapping: ${Object.entries(CORPUS_MAPPING).map(([from, to]) => `${from}=${to}`).join(',')}`);
 
-/** The items of a file as an independent reader sees them (List, ResourceList and embedded typed lists flattened). */
-function independentItems(text: string): Obj[] {
-  let values: unknown[];
-  if (/^\s*[{[]/.test(text)) {
-    try {
-      values = [JSON.parse(text)];
-    } catch {
-      values = [parse(text, { version: '1.1' })];
-    }
-  } else values = parseAllDocuments(text, { version: '1.1' }).map((document) => document.toJS());
-  const items: Obj[] = [];
-  for (const value of values) {
-    if (value === null || value === undefined) continue;
-    const object = value as Obj;
-    if (typeof object.kind === 'string' && object.kind.endsWith('List') && Array.isArray(object.items)) items.push(...(object.items as Obj[]));
-    else items.push(object);
-  }
-  return items;
-}
 
 /** The rule, restated independently with regular expressions: the expected object and its number of changes. */
 function expectedItem(item: Obj): { item: Obj; changes: number } {

@@ -10,11 +10,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { rewriteImageRefs as fn } from '../functions/rewrite-image-refs/function.js';
 import { parseImageReference } from '../functions/rewrite-image-refs/image-reference.js';
 import { registryRules, rewriteReference, type ReferenceRules, type RegistryMapping } from '../functions/rewrite-image-refs/reference-rules.js';
-import { corpusFiles, hasCorpus, projectRoot, readCorpus, resourceList, run } from './helpers.js';
+import { corpusFiles, hasCorpus, independentItems, projectRoot, readCorpus, resourceList, run } from './helpers.js';
 
 type Obj = { [key: string]: unknown };
 
@@ -622,27 +622,6 @@ spec:
 
 // ---- Golden tests over ../shared/corpus ------------------------------------------------------------
 
-/** The items of a file as an independent reader sees them (List/ResourceList flattened). */
-function independentItems(text: string): Obj[] {
-  const values: unknown[] = /^\s*[{[]/.test(text)
-    ? (() => {
-        try {
-          return [JSON.parse(text)];
-        } catch {
-          return [parse(text, { version: '1.1' })];
-        }
-      })()
-    : parseAllDocuments(text, { version: '1.1' }).map((document) => document.toJS());
-  const items: Obj[] = [];
-  for (const value of values) {
-    if (value === null || value === undefined) continue;
-    const object = value as Obj;
-    if (typeof object.kind === 'string' && (object.kind === 'ResourceList' || object.kind.endsWith('List')) && Array.isArray(object.items)) {
-      items.push(...(object.items as Obj[]));
-    } else items.push(object);
-  }
-  return items;
-}
 
 const GOLDEN_NAMESPACES: { [source: string]: string } = { test: 'test-dr', example: 'example-dr', different: 'different-dr', 'mongo-persistent': 'mongo-dr' };
 const GOLDEN_CONFIG = typed(`registryMappings:

@@ -288,7 +288,7 @@ describe('ConfigMap conventions with $ref, map keys, help quoting', () => {
       definitions: { host: { type: 'string', pattern: '^[a-z.]+$' } },
       examples: [{ mapping: { a: 'b.io' }, hosts: ['x.io'] }],
     },
-    run(items, config, context) {
+    run(_items, config, context) {
       context.info(JSON.stringify({ hosts: config.hosts, mapping: config.mapping }));
     },
   };

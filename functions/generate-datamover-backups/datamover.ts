@@ -18,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KrmItem, ObjectValue } from '../../lib/item.js';
+import type { FunctionContext } from '../../lib/krm-function.js';
 import { isLocalConfig } from '../../lib/selectors.js';
 import { deepEqual } from '../../lib/yaml/path.js';
 import type { Value } from '../../lib/yaml/scalar.js';
@@ -203,4 +204,20 @@ export function metadata(name: string, namespace: string | undefined, labels: { 
   if (namespace) out.namespace = namespace;
   if (Object.keys(labels).length > 0) out.labels = labels;
   return out;
+}
+
+/** Adds `object` unless an object of its name is among the items; warns when that one's spec differs. */
+export function addOnce(context: FunctionContext, object: ObjectValue, existing: KrmItem | undefined, message: string): void {
+  const spec = object.spec as Value;
+  const state = existingState(existing, spec);
+  if (state === 'same') return;
+  if (state === 'different' && existing) {
+    context.warning(`exists with a different spec than this config generates (${message}); left unchanged: delete it to regenerate`, existing, {
+      path: ['spec'],
+      currentValue: existing.get(['spec']),
+      proposedValue: spec,
+    });
+    return;
+  }
+  context.info(`added ${message}`, context.add(object), { path: ['spec'], proposedValue: spec });
 }

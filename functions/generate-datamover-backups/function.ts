@@ -42,7 +42,7 @@ import {
   DATAMOVER_API_VERSION,
   DATAMOVER_GROUP,
   DEFAULT_DATA_MOVER_TYPE,
-  existingState,
+  addOnce,
   findItem,
   generatedName,
   hasEntries,
@@ -87,21 +87,6 @@ export function unboundReason(claim: KrmItem): { reason: string; path: Path; cur
   return undefined;
 }
 
-/** Adds `object` unless an object of its name is among the items; warns when that one's spec differs. */
-function addOnce(context: FunctionContext, object: ObjectValue, existing: KrmItem | undefined, message: string): void {
-  const spec = object.spec as Value;
-  const state = existingState(existing, spec);
-  if (state === 'same') return;
-  if (state === 'different' && existing) {
-    context.warning(`exists with a different spec than this config generates (${message}); left unchanged: delete it to regenerate`, existing, {
-      path: ['spec'],
-      currentValue: existing.get(['spec']),
-      proposedValue: spec,
-    });
-    return;
-  }
-  context.info(`added ${message}`, context.add(object), { path: ['spec'], proposedValue: spec });
-}
 
 function warnNotReady(snapshot: KrmItem, claim: KrmItem, context: FunctionContext): void {
   if (snapshot.get(['status', 'readyToUse']) === false) {

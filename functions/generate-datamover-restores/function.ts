@@ -36,7 +36,6 @@
  */
 import type { KrmItem, ObjectValue } from '../../lib/item.js';
 import type { FunctionContext, KrmFunction, SelectionConfig } from '../../lib/krm-function.js';
-import type { Value } from '../../lib/yaml/scalar.js';
 import schema from '../../schemas/generate-datamover-restores.schema.json' with { type: 'json' };
 import {
   clusterItems,
@@ -45,7 +44,7 @@ import {
   DATAMOVER_API_VERSION,
   DATAMOVER_GROUP,
   DEFAULT_OPERATION_TIMEOUT,
-  existingState,
+  addOnce,
   findItem,
   generatedName,
   hasEntries,
@@ -132,21 +131,6 @@ class Destinations {
   }
 }
 
-/** Adds `object` unless an object of its name is among the items; warns when that one's spec differs. */
-function addOnce(context: FunctionContext, object: ObjectValue, existing: KrmItem | undefined, message: string): void {
-  const spec = object.spec as Value;
-  const state = existingState(existing, spec);
-  if (state === 'same') return;
-  if (state === 'different' && existing) {
-    context.warning(`exists with a different spec than this config generates (${message}); left unchanged: delete it to regenerate`, existing, {
-      path: ['spec'],
-      currentValue: existing.get(['spec']),
-      proposedValue: spec,
-    });
-    return;
-  }
-  context.info(`added ${message}`, context.add(object), { path: ['spec'], proposedValue: spec });
-}
 
 /**
  * Adds the DataMoverRestore of `backup`.
