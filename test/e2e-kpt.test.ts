@@ -12,18 +12,17 @@
  * - kpt copies comments back by id after each function, which duplicates a moved head-of-file comment
  *   once per function (kptdev/kpt#4211): case 4 guards against the function triggering that.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { DEPLOY, ROUTES, SERVICE } from './e2e-package.js';
 import { projectRoot } from './helpers.js';
+import { hasKpt, readPackage, runKpt } from './kpt.js';
 
 const executable = join(projectRoot, 'dist/bin/strip-route-host');
-const kptVersion = spawnSync('kpt', ['version'], { encoding: 'utf8' });
-const hasKpt = !kptVersion.error && kptVersion.status === 0;
 if (!hasKpt) console.warn('SKIPPING test/e2e-kpt.test.ts: `kpt` is not on PATH');
 
 // ---- The package, as written by a user ------------------------------------------------------------
@@ -102,22 +101,10 @@ function makePackage(extra: Record<string, string> = {}): string {
   return dir;
 }
 
-/** Every entry of `dir` (not recursive) with its content; a folder (none is expected) as `<folder>`. */
-function readPackage(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(dir, { withFileTypes: true })
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((entry) => [entry.name, entry.isDirectory() ? '<folder>' : readFileSync(join(dir, entry.name), 'utf8')]),
-  );
-}
 
-/** Runs kpt with an argument array (no shell), from `cwd` (the temp root by default, never the package). */
+/** Runs kpt from `cwd` (the temp root by default, never the package). */
 function kpt(args: string[], cwd = root): SpawnSyncReturns<string> {
-  // The executable's shebang is `#!/usr/bin/env node`: make sure the node running the tests is found.
-  const env = { ...process.env, PATH: [dirname(process.execPath), process.env.PATH ?? ''].join(':') };
-  const result = spawnSync('kpt', args, { cwd, env, encoding: 'utf8', timeout: 20_000 });
-  if (result.error) throw result.error;
-  return result;
+  return runKpt(args, cwd);
 }
 
 /** Asserts an exit status, showing kpt's stderr when it differs. */

@@ -7,17 +7,18 @@
  * Expected objects and names are computed here independently (node:crypto for the hashes, the `yaml`
  * package for parsing), not with the functions' own helpers.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { generateDataMoverBackups } from '../functions/generate-datamover-backups/function.js';
 import { generateDataMoverRestores } from '../functions/generate-datamover-restores/function.js';
 import { corpusFiles, hasCorpus, independentItems, projectRoot, readCorpus, resourceList, run } from './helpers.js';
+import { hasKpt, readPackage, runKpt } from './kpt.js';
 
 type Obj = { [key: string]: unknown };
 
@@ -937,8 +938,6 @@ describe.skipIf(!hasCorpus)('over ../shared/corpus', () => {
 
 const backupsExecutable = join(projectRoot, 'dist/bin/generate-datamover-backups');
 const restoresExecutable = join(projectRoot, 'dist/bin/generate-datamover-restores');
-const kptVersion = spawnSync('kpt', ['version'], { encoding: 'utf8' });
-const hasKpt = !kptVersion.error && kptVersion.status === 0;
 if (!hasKpt) console.warn('SKIPPING the kpt end-to-end tests of test/generate-datamover.test.ts: `kpt` is not on PATH');
 
 describe.skipIf(!hasKpt)('kpt fn eval with the built executables', () => {
@@ -1009,26 +1008,8 @@ veleroNamespace: openshift-adp
     return dir;
   }
 
-  /** Every file under `dir`, by relative path. */
-  function readPackage(dir: string): Record<string, string> {
-    const out: Record<string, string> = {};
-    const walk = (at: string) => {
-      for (const name of readdirSync(at).sort()) {
-        const path = join(at, name);
-        if (statSync(path).isDirectory()) walk(path);
-        else out[relative(dir, path)] = readFileSync(path, 'utf8');
-      }
-    };
-    walk(dir);
-    return out;
-  }
 
-  function kpt(args: string[]): SpawnSyncReturns<string> {
-    const env = { ...process.env, PATH: [dirname(process.execPath), process.env.PATH ?? ''].join(':') };
-    const result = spawnSync('kpt', args, { cwd: root, env, encoding: 'utf8', timeout: 20_000 });
-    if (result.error) throw result.error;
-    return result;
-  }
+  const kpt = (args: string[]) => runKpt(args, root);
 
   function expectStatus(result: SpawnSyncReturns<string>, status: number): void {
     expect(result.status, `kpt exited ${result.status}; stderr:\n${result.stderr}`).toBe(status);

@@ -3,16 +3,16 @@
  * share (and MTC's formats), the round trip, config in both forms, golden tests over the corpus, and the
  * built executables under kpt.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { formatNodeSelector, parseCount, parseNodeSelector, parseSuspendRecord, quiesceKeys } from '../functions/quiesce-workloads/annotations.js';
 import { quiesceWorkloads } from '../functions/quiesce-workloads/function.js';
 import { unquiesceWorkloads } from '../functions/unquiesce-workloads/function.js';
 import { corpusFiles, hasCorpus, projectRoot, readCorpus, resourceList, run } from './helpers.js';
+import { hasKpt, readPackage, runKpt } from './kpt.js';
 
 const REPLICAS = 'migration.openshift.io/preQuiesceReplicas';
 const SUSPEND = 'migration.openshift.io/preQuiesceSuspend';
@@ -635,8 +635,6 @@ describe.skipIf(!hasCorpus)('golden: every corpus file', () => {
 
 // ---- End to end: the built executables under kpt -----------------------------------------------------
 
-const kptVersion = spawnSync('kpt', ['version'], { encoding: 'utf8' });
-const hasKpt = !kptVersion.error && kptVersion.status === 0;
 if (!hasKpt) console.warn('SKIPPING the kpt end-to-end tests of quiesce-workloads: `kpt` is not on PATH');
 
 describe.skipIf(!hasKpt)('kpt fn eval with dist/bin/quiesce-workloads and dist/bin/unquiesce-workloads', () => {
@@ -724,11 +722,8 @@ spec:
     writeFileSync(join(dir, 'service.yaml'), SERVICE);
     return dir;
   }
-  const readPackage = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
   function kpt(args: string[]) {
-    const env = { ...process.env, PATH: [dirname(process.execPath), process.env.PATH ?? ''].join(':') };
-    const result = spawnSync('kpt', args, { cwd: root, env, encoding: 'utf8', timeout: 20_000 });
-    if (result.error) throw result.error;
+    const result = runKpt(args, root);
     expect(result.status, result.stderr).toBe(0);
     return result;
   }

@@ -4,15 +4,15 @@
  * ../shared/corpus (expectations from an independent reader and an independent, regex-based rule), and the
  * built executable under the real `kpt fn eval`.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { effectiveMapping, remapNamespaceSubjects as fn } from '../functions/remap-namespace-subjects/function.js';
 import { classify } from '../functions/remap-namespace-subjects/subject-names.js';
 import { corpusFiles, hasCorpus, independentItems, projectRoot, readCorpus, resourceList, run } from './helpers.js';
+import { hasKpt, readPackage, runKpt } from './kpt.js';
 
 type Obj = { [key: string]: unknown };
 
@@ -656,8 +656,6 @@ describe.skipIf(!hasCorpus)('golden: every file of ../shared/corpus', () => {
 // ---- End to end: the built executable under kpt fn eval ------------------------------------------
 
 const executable = join(projectRoot, 'dist/bin/remap-namespace-subjects');
-const kptCheck = spawnSync('kpt', ['version'], { encoding: 'utf8' });
-const hasKpt = !kptCheck.error && kptCheck.status === 0;
 if (!hasKpt) console.warn('SKIPPING the kpt end-to-end tests of remap-namespace-subjects: `kpt` is not on PATH');
 
 const PACKAGE: Record<string, string> = {
@@ -737,13 +735,7 @@ describe.skipIf(!hasKpt)('kpt fn eval with the built executable (dist/bin/remap-
     for (const [name, text] of Object.entries(PACKAGE)) writeFileSync(join(dir, name), text);
     return dir;
   };
-  const readPackage = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
-  const kpt = (args: string[]): SpawnSyncReturns<string> => {
-    const env = { ...process.env, PATH: [dirname(process.execPath), process.env.PATH ?? ''].join(':') };
-    const result = spawnSync('kpt', args, { cwd: root, env, encoding: 'utf8', timeout: 20_000 });
-    if (result.error) throw result.error;
-    return result;
-  };
+  const kpt = (args: string[]) => runKpt(args, root);
   const execValue = /\s/.test(executable) ? `'${executable}'` : executable;
 
   test('-- namespaceMapping=shop=shop-dr (ConfigMap function-input): the three subjects move, the rest is byte-identical; a second eval changes nothing', () => {

@@ -5,16 +5,16 @@
  * ../shared/corpus (expectations from an independent reader and an independent, regex-based rule), and
  * the built executable under the real `kpt fn eval`.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { rewriteImageRefs as fn } from '../functions/rewrite-image-refs/function.js';
 import { parseImageReference } from '../functions/rewrite-image-refs/image-reference.js';
 import { registryRules, rewriteReference, type ReferenceRules, type RegistryMapping } from '../functions/rewrite-image-refs/reference-rules.js';
 import { corpusFiles, hasCorpus, independentItems, projectRoot, readCorpus, resourceList, run } from './helpers.js';
+import { hasKpt, readPackage, runKpt } from './kpt.js';
 
 type Obj = { [key: string]: unknown };
 
@@ -772,8 +772,6 @@ describe.skipIf(!hasCorpus)('golden: rewrite-image-refs over ../shared/corpus', 
 // ---- The built executable under kpt -------------------------------------------------------------
 
 const executable = join(projectRoot, 'dist/bin/rewrite-image-refs');
-const kptVersion = spawnSync('kpt', ['version'], { encoding: 'utf8' });
-const hasKpt = !kptVersion.error && kptVersion.status === 0;
 if (!hasKpt) console.warn('SKIPPING the kpt end-to-end tests of rewrite-image-refs: `kpt` is not on PATH');
 
 const E2E_DEPLOY = `# the shop frontend
@@ -857,13 +855,7 @@ describe.skipIf(!hasKpt)('dist/bin/rewrite-image-refs under kpt fn eval', () => 
     writeFileSync(join(dir, 'service.yaml'), E2E_SERVICE);
     return dir;
   };
-  const readPackage = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
-  const kpt = (args: string[]): SpawnSyncReturns<string> => {
-    const env = { ...process.env, PATH: [dirname(process.execPath), process.env.PATH ?? ''].join(':') };
-    const result = spawnSync('kpt', args, { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
-    if (result.error) throw result.error;
-    return result;
-  };
+  const kpt = (args: string[]) => runKpt(args, root);
 
   test('-- key=value (ConfigMap): the references change, every other byte stays; a second run changes nothing', () => {
     const dir = makePackage();
