@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { DEPLOY, ROUTES, SERVICE } from './e2e-package.js';
 import { projectRoot } from './helpers.js';
-import { hasKpt, readPackage, runKpt } from './kpt.js';
+import { execArgument, hasKpt, readPackage, runKpt } from './kpt.js';
 
 const executable = join(projectRoot, 'dist/bin/strip-route-host');
 if (!hasKpt) console.warn('SKIPPING test/e2e-kpt.test.ts: `kpt` is not on PATH');
@@ -78,7 +78,7 @@ hostRewrites:
 // ---- Helpers ------------------------------------------------------------------------------------
 
 /** kpt shlex-splits `--exec` and Kptfile `exec:` values: quote a path that holds whitespace. */
-const execValue = /\s/.test(executable) ? `'${executable}'` : executable;
+const execValue = execArgument(executable);
 
 let root = '';
 let packageCount = 0;

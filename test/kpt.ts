@@ -19,6 +19,11 @@ export function runKpt(args: string[], cwd: string): SpawnSyncReturns<string> {
   return result;
 }
 
+/** An executable path as kpt's `--exec` value: kpt shlex-splits it, so a path with spaces is quoted. */
+export function execArgument(path: string): string {
+  return /\s/.test(path) ? `'${path}'` : path;
+}
+
 /** Every file under `dir` with its content, by slash-separated relative path, sorted. */
 export function readPackage(dir: string): Record<string, string> {
   const out: Record<string, string> = {};

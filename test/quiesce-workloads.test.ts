@@ -12,7 +12,7 @@ import { formatNodeSelector, parseCount, parseNodeSelector, parseSuspendRecord, 
 import { quiesceWorkloads } from '../functions/quiesce-workloads/function.js';
 import { unquiesceWorkloads } from '../functions/unquiesce-workloads/function.js';
 import { corpusFiles, hasCorpus, projectRoot, readCorpus, resourceList, run } from './helpers.js';
-import { hasKpt, readPackage, runKpt } from './kpt.js';
+import { execArgument, hasKpt, readPackage, runKpt } from './kpt.js';
 
 const REPLICAS = 'migration.openshift.io/preQuiesceReplicas';
 const SUSPEND = 'migration.openshift.io/preQuiesceSuspend';
@@ -640,7 +640,6 @@ if (!hasKpt) console.warn('SKIPPING the kpt end-to-end tests of quiesce-workload
 describe.skipIf(!hasKpt)('kpt fn eval with dist/bin/quiesce-workloads and dist/bin/unquiesce-workloads', () => {
   const quiesceBin = join(projectRoot, 'dist/bin/quiesce-workloads');
   const unquiesceBin = join(projectRoot, 'dist/bin/unquiesce-workloads');
-  const quote = (path: string) => (/\s/.test(path) ? `'${path}'` : path);
   const WORKLOADS = `# the shop's workloads
 apiVersion: apps/v1
 kind: Deployment
@@ -731,7 +730,7 @@ spec:
   test('-- annotationPrefix=... (ConfigMap), then --fn-config with a typed config outside the package: quiesced, then back byte for byte', () => {
     const dir = makePackage();
     const prefix = 'quiesce.example.com';
-    const out = kpt(['fn', 'eval', dir, '--exec', quote(quiesceBin), '--', `annotationPrefix=${prefix}`]);
+    const out = kpt(['fn', 'eval', dir, '--exec', execArgument(quiesceBin), '--', `annotationPrefix=${prefix}`]);
     expect(out.stderr).toContain('[PASS]');
     const files = readPackage(dir);
     expect(files['service.yaml']).toBe(SERVICE);
@@ -750,7 +749,7 @@ spec:
     const config = join(configDir, 'unquiesce.yaml');
     const typed = `apiVersion: fn.velero-krm-functions.dev/v1alpha1\nkind: UnquiesceWorkloads\nmetadata:\n  name: unquiesce\nannotationPrefix: ${prefix}\n`;
     writeFileSync(config, typed);
-    kpt(['fn', 'eval', dir, '--exec', quote(unquiesceBin), '--fn-config', config]);
+    kpt(['fn', 'eval', dir, '--exec', execArgument(unquiesceBin), '--fn-config', config]);
     expect(readPackage(dir)).toEqual({ 'daemonset.yaml': DAEMONSET, 'service.yaml': SERVICE, 'workloads.yaml': WORKLOADS });
     expect(readFileSync(config, 'utf8')).toBe(typed);
   });
@@ -759,14 +758,14 @@ spec:
     const dir = makePackage();
     const config = join(root, `quiesce-${count}.yaml`);
     writeFileSync(config, 'apiVersion: fn.velero-krm-functions.dev/v1alpha1\nkind: QuiesceWorkloads\nmetadata:\n  name: q\n');
-    kpt(['fn', 'eval', dir, '--exec', quote(quiesceBin), '--fn-config', config]);
+    kpt(['fn', 'eval', dir, '--exec', execArgument(quiesceBin), '--fn-config', config]);
     const once = readPackage(dir);
     expect(once['workloads.yaml']).toContain(`${REPLICAS}: "3"`);
     expect(once['daemonset.yaml']).toContain(`${QUIESCE_KEY}: "true"`);
-    const again = kpt(['fn', 'eval', dir, '--exec', quote(quiesceBin), '--fn-config', config]);
+    const again = kpt(['fn', 'eval', dir, '--exec', execArgument(quiesceBin), '--fn-config', config]);
     expect(again.stderr).not.toContain('[info]');
     expect(readPackage(dir)).toEqual(once);
-    kpt(['fn', 'eval', dir, '--exec', quote(unquiesceBin)]);
+    kpt(['fn', 'eval', dir, '--exec', execArgument(unquiesceBin)]);
     expect(readPackage(dir)).toEqual({ 'daemonset.yaml': DAEMONSET, 'service.yaml': SERVICE, 'workloads.yaml': WORKLOADS });
   });
 });

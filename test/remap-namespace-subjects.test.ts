@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { effectiveMapping, remapNamespaceSubjects as fn } from '../functions/remap-namespace-subjects/function.js';
 import { classify } from '../functions/remap-namespace-subjects/subject-names.js';
 import { corpusFiles, hasCorpus, independentItems, projectRoot, readCorpus, resourceList, run } from './helpers.js';
-import { hasKpt, readPackage, runKpt } from './kpt.js';
+import { execArgument, hasKpt, readPackage, runKpt } from './kpt.js';
 
 type Obj = { [key: string]: unknown };
 
@@ -736,7 +736,7 @@ describe.skipIf(!hasKpt)('kpt fn eval with the built executable (dist/bin/remap-
     return dir;
   };
   const kpt = (args: string[]) => runKpt(args, root);
-  const execValue = /\s/.test(executable) ? `'${executable}'` : executable;
+  const execValue = execArgument(executable);
 
   test('-- namespaceMapping=shop=shop-dr (ConfigMap function-input): the three subjects move, the rest is byte-identical; a second eval changes nothing', () => {
     const dir = makePackage();

@@ -14,7 +14,7 @@ import { rewriteImageRefs as fn } from '../functions/rewrite-image-refs/function
 import { parseImageReference } from '../functions/rewrite-image-refs/image-reference.js';
 import { registryRules, rewriteReference, type ReferenceRules, type RegistryMapping } from '../functions/rewrite-image-refs/reference-rules.js';
 import { corpusFiles, hasCorpus, independentItems, projectRoot, readCorpus, resourceList, run } from './helpers.js';
-import { hasKpt, readPackage, runKpt } from './kpt.js';
+import { execArgument, hasKpt, readPackage, runKpt } from './kpt.js';
 
 type Obj = { [key: string]: unknown };
 
@@ -839,7 +839,7 @@ internalRegistries:
 describe.skipIf(!hasKpt)('dist/bin/rewrite-image-refs under kpt fn eval', () => {
   let root = '';
   let count = 0;
-  const execValue = /\s/.test(executable) ? `'${executable}'` : executable;
+  const execValue = execArgument(executable);
   beforeAll(() => {
     if (!existsSync(executable)) throw new Error(`${executable} is missing: run \`npm run build\` first (\`npm test\` does)`);
     root = mkdtempSync(join(tmpdir(), 'krm-rewrite-image-refs-'));
