@@ -55,7 +55,7 @@ function nest(path: Path, value: Value): Value {
 
 export class KrmItem {
   private editorInstance: YamlEditor | undefined;
-  private changedFlag = false;
+  private revisionCount = 0;
 
   /**
    * @param object the decoded resource; owned by the item from now on
@@ -116,7 +116,15 @@ export class KrmItem {
 
   /** True once `set` or `delete` changed something. */
   get changed(): boolean {
-    return this.changedFlag;
+    return this.revisionCount > 0;
+  }
+
+  /**
+   * How many changes `set` and `delete` made so far: a pipeline compares it before and after a step to
+   * count the items that step changed.
+   */
+  get revision(): number {
+    return this.revisionCount;
   }
 
   /** The item's YAML text: the original bytes when unchanged. Undefined for JSON and new items. */
@@ -162,7 +170,7 @@ export class KrmItem {
     const before = touchesMetadata ? orchestratorAnnotations(this.object) : '';
     const backup = touchesMetadata ? (structuredClone(this.object.metadata) as Value | undefined) : undefined;
     change();
-    this.changedFlag = true;
+    this.revisionCount += 1;
     if (touchesMetadata && orchestratorAnnotations(this.object) !== before) {
       if (backup === undefined) delete this.object.metadata;
       else this.object.metadata = backup;
