@@ -32,6 +32,8 @@ export interface SchemaNode {
   required?: string[];
   enum?: unknown[];
   'x-pair'?: [string, string];
+  /** Messages for errors of a keyword of this node (e.g. `oneOf`) that ajv would word generically. */
+  'x-messages'?: { [keyword: string]: string };
   $ref?: string;
   examples?: unknown[];
 }
@@ -40,7 +42,7 @@ export interface SchemaNode {
 export type ConfigSource = 'resource-list' | 'file';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
-ajv.addVocabulary(['x-pair']);
+ajv.addVocabulary(['x-pair', 'x-messages']);
 ajv.addSchema(selectorSchema);
 const validators = new WeakMap<object, ValidateFunction>();
 
@@ -63,9 +65,11 @@ function fieldName(instancePath: string, prefix: string): string {
   return out;
 }
 
-function describeError(error: ErrorObject, prefix: string): string {
+function describeError(error: ErrorObject, prefix: string, subject: string): string {
   const field = fieldName(error.instancePath, prefix);
-  const where = field === '' ? 'functionConfig' : `functionConfig field ${field}`;
+  const where = field === '' ? subject : `${subject} field ${field}`;
+  const custom = (error.parentSchema as SchemaNode | undefined)?.['x-messages']?.[error.keyword];
+  if (custom) return `${where}: ${custom}`;
   switch (error.keyword) {
     case 'additionalProperties': {
       const extra = String(error.params.additionalProperty);
@@ -88,14 +92,19 @@ function describeError(error: ErrorObject, prefix: string): string {
 
 /**
  * Validates config fields against `schema`, filling in defaults.
+ * @param prefix prepended to field names (`data` for a ConfigMap's fields)
+ * @param subject what the messages call the validated object (`functionConfig`, `pipeline file p.yaml`)
  * @throws ConfigError listing every problem, each naming the field and what was expected
  */
-export function validateConfig(schema: object, fields: ObjectValue, prefix = ''): ObjectValue {
+export function validateConfig(schema: object, fields: ObjectValue, prefix = '', subject = 'functionConfig'): ObjectValue {
   const validate = validatorFor(schema);
   if (!validate(fields)) {
-    // ajv reports a bad map key twice: the precise error, and a vague `propertyNames` wrapper.
-    const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'propertyNames');
-    const messages = [...new Set((errors.length > 0 ? errors : (validate.errors ?? [])).map((error) => describeError(error, prefix)))];
+    // ajv reports a bad map key twice: the precise error, and a vague `propertyNames` wrapper; and a
+    // keyword with its own message (`x-messages`, e.g. oneOf) explains its sub-errors away.
+    const all = validate.errors ?? [];
+    const explained = all.filter((error) => (error.parentSchema as SchemaNode | undefined)?.['x-messages']?.[error.keyword]).map((error) => `${error.schemaPath}/`);
+    const errors = all.filter((error) => error.keyword !== 'propertyNames' && !explained.some((path) => error.schemaPath.startsWith(path)));
+    const messages = [...new Set((errors.length > 0 ? errors : (validate.errors ?? [])).map((error) => describeError(error, prefix, subject)))];
     throw new ConfigError(messages.join('; '));
   }
   return fields;

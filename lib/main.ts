@@ -13,7 +13,8 @@ declare const PACKAGE_VERSION: string | undefined;
 /** The collection's version, injected by the build; `dev` when run from source. */
 export const VERSION = typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev';
 
-async function readStdin(): Promise<string> {
+/** Reads all of stdin as UTF-8 text. */
+export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');

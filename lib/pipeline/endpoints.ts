@@ -1,0 +1,136 @@
+/**
+ * Where the pipeline's items come from and go to.
+ *
+ * Inputs: `-` (stdin) or a manifest file (a ResourceList, a List or a YAML stream; YAML or JSON); a
+ * directory of manifests; a Velero backup archive (`.tar.gz`/`.tgz`, or any file starting with the
+ * gzip magic bytes).
+ * Outputs, by the `--output` path: `-` for stdout; `.tar.gz`/`.tgz` for a Velero backup archive; `.yaml`,
+ * `.yml` or `.json` for one file; anything else for a directory. Text input written as text keeps its
+ * shape and format (a ResourceList gets the results); a directory or archive written as text becomes a
+ * ResourceList.
+ */
+import { openSync, readFileSync, readSync, closeSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { basename } from 'node:path';
+import { ConfigError, InputError } from '../errors.js';
+import type { Input } from '../io/input.js';
+import { ManifestDirectory, writeNewItems } from '../io/directory.js';
+import { readInput } from '../io/read.js';
+import { VeleroArchive, writeVeleroArchive, type ArchiveLimits } from '../io/velero-archive.js';
+import type { KrmItem } from '../item.js';
+import { resultsValue, type Result } from '../results.js';
+import { renderBlockLines } from '../yaml/render.js';
+
+/** An opened input. */
+export type InputEndpoint =
+  | { type: 'text'; name: string; input: Input }
+  | { type: 'directory'; name: string; directory: ManifestDirectory }
+  | { type: 'archive'; name: string; archive: VeleroArchive };
+
+/** Where the output goes. */
+export type OutputTarget = { type: 'stdout' } | { type: 'file'; path: string } | { type: 'directory'; path: string } | { type: 'archive'; path: string };
+
+const ARCHIVE = /\.(?:tar\.gz|tgz)$/i;
+
+function startsWithGzipMagic(path: string): boolean {
+  const descriptor = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    return readSync(descriptor, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/**
+ * Opens an input.
+ * @param path `-` or undefined for stdin
+ * @throws InputError when the path does not exist or its content cannot be read
+ */
+export async function openInput(path: string | undefined, readStdin: () => Promise<string>, limits?: ArchiveLimits): Promise<InputEndpoint> {
+  if (path === undefined || path === '-') return { type: 'text', name: 'stdin', input: readInput(await readStdin()) };
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) throw new InputError(`input ${path} does not exist`);
+  if (stat.isDirectory()) return { type: 'directory', name: path, directory: ManifestDirectory.read(path) };
+  if (ARCHIVE.test(path) || startsWithGzipMagic(path)) return { type: 'archive', name: path, archive: await VeleroArchive.read(path, limits) };
+  try {
+    return { type: 'text', name: path, input: readInput(readFileSync(path, 'utf8')) };
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The input's items, in order. */
+export function inputItems(endpoint: InputEndpoint): readonly KrmItem[] {
+  if (endpoint.type === 'text') return endpoint.input.items;
+  if (endpoint.type === 'directory') return endpoint.directory.items;
+  return endpoint.archive.items;
+}
+
+/** Where an item was read from (a file or an archive entry), for diffs and messages. */
+export function itemOrigin(endpoint: InputEndpoint, item: KrmItem): string | undefined {
+  if (endpoint.type === 'directory') return endpoint.directory.fileOfItem(item);
+  if (endpoint.type === 'archive') return endpoint.archive.entryPath(item);
+  return undefined;
+}
+
+/** The backup's name as the input suggests it: the archive's or directory's base name. */
+export function inputBaseName(endpoint: InputEndpoint): string | undefined {
+  if (endpoint.type === 'text') return endpoint.name === 'stdin' ? undefined : basename(endpoint.name).replace(/\.[^.]+$/, '');
+  return basename(endpoint.name).replace(ARCHIVE, '');
+}
+
+/**
+ * The output target for `--output`.
+ * @throws ConfigError when no output is given for a directory or archive input (writing one to stdout by
+ * accident would be a surprise: ask for `-` explicitly)
+ */
+export function outputTarget(path: string | undefined, endpoint: InputEndpoint): OutputTarget {
+  if (path === undefined) {
+    if (endpoint.type === 'text') return { type: 'stdout' };
+    throw new ConfigError(`give --output for the ${endpoint.type} ${endpoint.name}: a .tar.gz archive, a directory, a .yaml file, or - for a ResourceList on stdout (or --diff for a dry run)`);
+  }
+  if (path === '-') return { type: 'stdout' };
+  if (ARCHIVE.test(path)) return { type: 'archive', path };
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) return { type: 'directory', path };
+  if (/\.(?:ya?ml|json)$/i.test(path)) return { type: 'file', path };
+  return { type: 'directory', path };
+}
+
+/** A YAML ResourceList of `items` and `results`, for outputs that did not come in as text. */
+export function renderResourceList(items: readonly KrmItem[], results: readonly Result[]): string {
+  const lines = ['apiVersion: config.kubernetes.io/v1', 'kind: ResourceList'];
+  lines.push(items.length === 0 ? 'items: []' : 'items:');
+  for (const item of items) lines.push('- ' + renderBlockLines(item.object, 2).join('\n'));
+  if (results.length > 0) lines.push('results:', ...renderBlockLines(resultsValue(results) as never, 0));
+  return lines.join('\n') + '\n';
+}
+
+/** The output as text (for stdout and single files). */
+function outputText(endpoint: InputEndpoint, items: readonly KrmItem[], results: readonly Result[]): string {
+  return endpoint.type === 'text' ? endpoint.input.write(items, results) : renderResourceList(items, results);
+}
+
+/**
+ * Writes the output.
+ * @param writeStdout receives the text for a stdout target
+ */
+export async function writeOutput(target: OutputTarget, endpoint: InputEndpoint, items: readonly KrmItem[], results: readonly Result[], writeStdout: (text: string) => void): Promise<void> {
+  switch (target.type) {
+    case 'stdout':
+      writeStdout(outputText(endpoint, items, results));
+      return;
+    case 'file': {
+      const temporary = `${target.path}.${process.pid}.tmp`;
+      writeFileSync(temporary, outputText(endpoint, items, results));
+      renameSync(temporary, target.path);
+      return;
+    }
+    case 'archive':
+      await writeVeleroArchive(target.path, items, endpoint.type === 'archive' ? endpoint.archive : undefined);
+      return;
+    case 'directory':
+      if (endpoint.type === 'directory') endpoint.directory.write(target.path, items);
+      else writeNewItems(target.path, items);
+  }
+}
