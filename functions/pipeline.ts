@@ -10,7 +10,17 @@ async function readInputStream(): Promise<string> {
   return readStdin();
 }
 
-pipelineMain(functions, process.argv.slice(2), { readStdin: readInputStream, stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), progressStream: process.stderr }, VERSION).then(
+// reproducible-builds.org's convention: seconds since the epoch, for the time stamps of archive entries.
+const epoch = process.env.SOURCE_DATE_EPOCH;
+const io = {
+  readStdin: readInputStream,
+  stdout: (text: string) => process.stdout.write(text),
+  stderr: (text: string) => process.stderr.write(text),
+  progressStream: process.stderr,
+  ...(epoch && /^\d+$/.test(epoch) && { sourceDateEpoch: new Date(Number(epoch) * 1000) }),
+};
+
+pipelineMain(functions, process.argv.slice(2), io, VERSION).then(
   (code) => {
     process.exitCode = code;
   },

@@ -29,6 +29,8 @@ export interface CliIo {
   stderr(text: string): void;
   /** The stream a progress bar may draw on (only when it is a TTY). */
   progressStream?: NodeJS.WriteStream;
+  /** The time of new archive entries, for reproducible archives (the SOURCE_DATE_EPOCH convention). */
+  sourceDateEpoch?: Date;
 }
 
 const USAGE = `Usage: krm-pipeline --pipeline FILE [--input PATH] [--output PATH] [options]
@@ -216,7 +218,7 @@ async function run(options: Options, functions: FunctionRegistry, io: CliIo): Pr
     commit: async (finalItems, results) => {
       progress.stop();
       if (before) io.stdout(itemDiffs(before, finalItems, (item) => itemOrigin(endpoint, item)));
-      else await writeOutput(target!, endpoint, finalItems, results, io.stdout);
+      else await writeOutput(target!, endpoint, finalItems, results, io.stdout, io.sourceDateEpoch);
       if (!before) written = finalItems.length;
     },
   });

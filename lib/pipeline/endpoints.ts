@@ -13,12 +13,13 @@ import { openSync, readFileSync, readSync, closeSync, statSync, writeFileSync, r
 import { basename } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import type { Input } from '../io/input.js';
-import { ManifestDirectory, writeNewItems } from '../io/directory.js';
+import { ManifestDirectory, newItemFile, writeNewItems } from '../io/directory.js';
 import { readInput } from '../io/read.js';
-import { VeleroArchive, writeVeleroArchive, type ArchiveLimits } from '../io/velero-archive.js';
+import { archiveItemPath, VeleroArchive, writeVeleroArchive, type ArchiveLimits } from '../io/velero-archive.js';
 import type { KrmItem } from '../item.js';
 import { resultsValue, type Result } from '../results.js';
 import { renderBlockLines } from '../yaml/render.js';
+import type { Value } from '../yaml/scalar.js';
 
 /** An opened input. */
 export type InputEndpoint =
@@ -67,10 +68,13 @@ export function inputItems(endpoint: InputEndpoint): readonly KrmItem[] {
   return endpoint.archive.items;
 }
 
-/** Where an item was read from (a file or an archive entry), for diffs and messages. */
+/**
+ * Where an item was read from, or goes to when it is new (a file of the directory, an entry of the
+ * archive), for diffs and messages; undefined for text input.
+ */
 export function itemOrigin(endpoint: InputEndpoint, item: KrmItem): string | undefined {
-  if (endpoint.type === 'directory') return endpoint.directory.fileOfItem(item);
-  if (endpoint.type === 'archive') return endpoint.archive.entryPath(item);
+  if (endpoint.type === 'directory') return endpoint.directory.fileOfItem(item) ?? newItemFile(item);
+  if (endpoint.type === 'archive') return archiveItemPath(item, endpoint.archive);
   return undefined;
 }
 
@@ -102,7 +106,7 @@ export function renderResourceList(items: readonly KrmItem[], results: readonly 
   const lines = ['apiVersion: config.kubernetes.io/v1', 'kind: ResourceList'];
   lines.push(items.length === 0 ? 'items: []' : 'items:');
   for (const item of items) lines.push('- ' + renderBlockLines(item.object, 2).join('\n'));
-  if (results.length > 0) lines.push('results:', ...renderBlockLines(resultsValue(results) as never, 0));
+  if (results.length > 0) lines.push('results:', ...renderBlockLines(resultsValue(results) as Value[], 0));
   return lines.join('\n') + '\n';
 }
 
@@ -114,8 +118,17 @@ function outputText(endpoint: InputEndpoint, items: readonly KrmItem[], results:
 /**
  * Writes the output.
  * @param writeStdout receives the text for a stdout target
+ * @param mtime the modification time of new and changed archive entries (default: now); set it, e.g.
+ * from SOURCE_DATE_EPOCH, for a reproducible archive
  */
-export async function writeOutput(target: OutputTarget, endpoint: InputEndpoint, items: readonly KrmItem[], results: readonly Result[], writeStdout: (text: string) => void): Promise<void> {
+export async function writeOutput(
+  target: OutputTarget,
+  endpoint: InputEndpoint,
+  items: readonly KrmItem[],
+  results: readonly Result[],
+  writeStdout: (text: string) => void,
+  mtime?: Date,
+): Promise<void> {
   switch (target.type) {
     case 'stdout':
       writeStdout(outputText(endpoint, items, results));
@@ -127,7 +140,7 @@ export async function writeOutput(target: OutputTarget, endpoint: InputEndpoint,
       return;
     }
     case 'archive':
-      await writeVeleroArchive(target.path, items, endpoint.type === 'archive' ? endpoint.archive : undefined);
+      await writeVeleroArchive(target.path, items, endpoint.type === 'archive' ? endpoint.archive : undefined, mtime ? { mtime } : {});
       return;
     case 'directory':
       if (endpoint.type === 'directory') endpoint.directory.write(target.path, items);
