@@ -165,6 +165,57 @@ export class KrmItem {
     return true;
   }
 
+  /**
+   * Makes the item's object equal to `object` with the fewest `set`/`delete` edits, so a YAML item keeps
+   * its text, comments and key order everywhere else. Maps are compared key by key (new and changed keys
+   * first, then removed ones, so no map is emptied on the way), lists of the same length entry by entry;
+   * any other difference is one `set` of the new value. apiVersion and kind may change too.
+   * Used to take back an object that left the process (an external function's output).
+   * @returns true when something changed
+   * @throws Error like `set()` when an orchestrator annotation would change, or when the text cannot be
+   * edited (a change reached through a YAML alias); the item is then left exactly as it was
+   */
+  update(object: ObjectValue): boolean {
+    if (deepEqual(this.object, object)) return false;
+    const signature = (value: ObjectValue) => orchestratorAnnotations(value).split('\n').sort().join('\n');
+    if (signature(this.object) !== signature(object)) {
+      throw new Error('refusing to change metadata.annotations: kpt and kustomize own the internal.config.kubernetes.io/* and legacy path/index/id annotations');
+    }
+    const saved = { object: structuredClone(this.object), editor: this.editorInstance, revision: this.revisionCount };
+    // A fresh editor over the current text, so a failed edit can be dropped with it.
+    if (this.editorInstance && this.source) this.editorInstance = new YamlEditor(this.editorInstance.source, this.source.pad);
+    try {
+      this.updateAt([], this.object, object);
+    } catch (error) {
+      for (const key of Object.keys(this.object)) delete this.object[key];
+      Object.assign(this.object, saved.object);
+      this.editorInstance = saved.editor;
+      this.revisionCount = saved.revision;
+      throw error;
+    }
+    return true;
+  }
+
+  /** Edits the value at `path` (`current`, which differs from `target`) into `target`. */
+  private updateAt(path: Path, current: Value, target: Value): void {
+    const has = (map: ObjectValue, key: string) => Object.prototype.hasOwnProperty.call(map, key);
+    if (isPlainMap(current) && isPlainMap(target)) {
+      for (const key of Object.keys(target)) {
+        if (!has(current, key)) this.set([...path, key], target[key]!);
+        else if (!deepEqual(current[key], target[key])) this.updateAt([...path, key], current[key]!, target[key]!);
+      }
+      for (const key of Object.keys(current)) if (!has(target, key)) this.delete([...path, key]);
+      return;
+    }
+    if (Array.isArray(current) && Array.isArray(target) && current.length === target.length) {
+      target.forEach((entry, index) => {
+        if (!deepEqual(current[index], entry)) this.updateAt([...path, index], current[index]!, entry);
+      });
+      return;
+    }
+    this.set(path, target);
+  }
+
   private guard(path: Path, change: () => void): void {
     const touchesMetadata = path.length <= 3 && (path.length === 0 || path[0] === 'metadata');
     const before = touchesMetadata ? orchestratorAnnotations(this.object) : '';
