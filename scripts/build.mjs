@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildSeaBinaries } from './sea.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -30,3 +31,4 @@ await Promise.all(
   }),
 );
 process.stderr.write(`built ${names.map((name) => `dist/bin/${name}`).join(', ')}\n`);
+await buildSeaBinaries(root);
