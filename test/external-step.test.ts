@@ -427,20 +427,9 @@ describe.skipIf(!hasCorpus)('KrmItem.update', () => {
         return [];
       }
     })
-    .filter(({ text, object }) => isDeepStrictEqual(parse(text, { version: '1.1' }), object) && !hitsKnownEditorBug(text))
+    .filter(({ text, object }) => isDeepStrictEqual(parse(text, { version: '1.1' }), object))
     .map(({ text }) => text)
     .slice(0, 400);
-
-  /**
-   * Left out until the editor is fixed: replacing or appending to a block collection that ends with a
-   * block scalar or is followed by comment lines (`ports:\n- p: 1\n# head of next\nnext:`) eats the
-   * line break after it (`ports: 0next:`): the CST counts those comment lines, like a block scalar's
-   * final newline, into the collection, and cst-tokens.ts `contentEnd` takes them for content.
-   */
-  function hitsKnownEditorBug(text: string): boolean {
-    const body = text.replace(/^(?:(?:---|#.*|[ \t]*)\r?\n)*/, '');
-    return /(?:^|[:-][ \t])[|>][-+0-9]*[ \t]*(?:#.*)?$/m.test(body) || /^[ \t]*#/m.test(body);
-  }
 
   const key = fc.oneof(fc.stringMatching(/^[a-z][a-zA-Z0-9./_-]{0,10}$/), fc.constantFrom('on', 'yes', '8080', 'a b', 'key: x', '#hash', ''));
   const scalar = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 12 }), fc.constantFrom('yes', 'off', '0644', '1e3', '- x', 'a: b', '', 'multi\nline\n'));
@@ -483,9 +472,6 @@ describe.skipIf(!hasCorpus)('KrmItem.update', () => {
 
   test('after update the object equals the target and the text reads back to it', () => {
     expect(documents.length).toBeGreaterThan(100);
-    expect(hitsKnownEditorBug('data:\n  a: |\n    x\nnext: 1\n')).toBe(true);
-    expect(hitsKnownEditorBug('data:\n  a: 1\n  # tail\nnext: 1\n')).toBe(true);
-    expect(hitsKnownEditorBug('# head\ndata:\n  a: 1 # trailing\nnext: "|"\n')).toBe(false);
     fc.assert(
       fc.property(fc.constantFrom(...documents), fc.array(edit, { minLength: 1, maxLength: 4 }), (text, edits) => {
         const item = readInput(text).items[0]!;

@@ -97,6 +97,36 @@ spec:
     expect(edit(route, (item) => item.delete(['spec', 'host']))).toBe(route.replace('  # the host\n  host: web-shop.apps.example.com # generated\n', ''));
   });
 
+  describe('comment lines after a collection belong to what follows it', () => {
+    const pod = `apiVersion: v1
+kind: Pod
+spec:
+  ports:
+  - containerPort: 9000
+    # deeper: about the port
+  # head of volumeMounts
+  volumeMounts:
+  - name: data
+  script: |
+    echo hi
+  next: 1
+`;
+    test.each([
+      ['replace a list', (item: KrmItem) => item.set(['spec', 'ports'], 0), pod.replace('  ports:\n  - containerPort: 9000\n    # deeper: about the port\n', '  ports: 0\n    # deeper: about the port\n')],
+      ['append to a list', (item: KrmItem) => item.set(['spec', 'ports', 1], 5), pod.replace('  - containerPort: 9000\n', '  - containerPort: 9000\n  - 5\n')],
+      ['delete a key: its deeper comments go, the next key keeps its head comment', (item: KrmItem) => item.delete(['spec', 'ports']), pod.replace('  ports:\n  - containerPort: 9000\n    # deeper: about the port\n', '')],
+      ['add to a map whose last value is followed by a comment of the parent', (item: KrmItem) => item.set(['spec', 'ports', 0, 'name'], 'http'), pod.replace('  - containerPort: 9000\n', '  - containerPort: 9000\n    name: http\n')],
+      ['replace a block scalar', (item: KrmItem) => item.set(['spec', 'script'], 'x'), pod.replace('  script: |\n    echo hi\n', '  script: x\n')],
+      ['delete the key before a block scalar', (item: KrmItem) => item.delete(['spec', 'volumeMounts']), pod.replace('  # head of volumeMounts\n  volumeMounts:\n  - name: data\n', '')],
+      ['delete the key after a block scalar', (item: KrmItem) => item.delete(['spec', 'next']), pod.replace('  next: 1\n', '')],
+      ['add a key after a block scalar', (item: KrmItem) => item.set(['spec', 'added'], true), pod + '  added: true\n'],
+    ])('%s', (_name, change, expected) => {
+      const out = edit(pod, change);
+      expect(out).toBe(expected);
+      expect(parse(out)).toBeTypeOf('object');
+    });
+  });
+
   test('replacing a scalar keeps its quoting style and trailing comment', () => {
     const out = edit(route, (item) => {
       item.set(['metadata', 'annotations', 'openshift.io/host.generated'], 'false');

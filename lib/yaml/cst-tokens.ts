@@ -13,6 +13,11 @@ export function lastOf<T>(list: readonly T[] | undefined): T | undefined {
   return list && list.length > 0 ? list[list.length - 1] : undefined;
 }
 
+function findLast<T>(list: readonly T[], predicate: (entry: T) => unknown): T | undefined {
+  for (let index = list.length - 1; index >= 0; index -= 1) if (predicate(list[index]!)) return list[index];
+  return undefined;
+}
+
 /** Offset just past the last character that belongs to `token`, trailing comments and newline included. */
 export function tokenEnd(token: CST.Token): number {
   switch (token.type) {
@@ -64,11 +69,20 @@ export function contentEnd(token: CST.Token): number {
       return sourceEnd(token);
     case 'block-map':
     case 'block-seq': {
-      const item = lastOf(token.items as CST.CollectionItem[])!;
+      // Comment lines after the last entry are parsed as an item of their own: they are not content.
+      const items = token.items as CST.CollectionItem[];
+      const item = findLast(items, (candidate) => candidate.key || candidate.value || candidate.sep || candidate.start.some((t) => t.type === 'seq-item-ind' || t.type === 'explicit-key-ind')) ?? items[0]!;
       if (item.value) return contentEnd(item.value);
       const indicator = item.sep?.find((t) => t.type === 'map-value-ind');
       if (indicator) return sourceEnd(indicator);
-      return item.key ? contentEnd(item.key) : itemEnd(item, token.offset);
+      if (item.key) return contentEnd(item.key);
+      const marker = item.start.find((t) => t.type === 'seq-item-ind' || t.type === 'explicit-key-ind');
+      return marker ? sourceEnd(marker) : itemEnd(item, token.offset);
+    }
+    case 'block-scalar': {
+      // The scalar's source ends with the line break of its last line, which separates it from what follows.
+      const end = tokenEnd(token);
+      return token.source.endsWith('\r\n') ? end - 2 : token.source.endsWith('\n') ? end - 1 : end;
     }
     case 'flow-collection': {
       const closing = token.end.find((t) => t.type === 'flow-map-end' || t.type === 'flow-seq-end');

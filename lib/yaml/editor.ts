@@ -212,13 +212,33 @@ export class YamlEditor {
       // its column), which describe it. At the end of a text without a final newline, the previous line
       // gives up its terminator instead.
       const start = this.headCommentStart(lineStart, keyStart - lineStart);
-      const end = itemEnd(item, keyStart);
+      const end = entryEnd(this.current, item, keyStart - lineStart);
       const atUnterminatedEnd = end === this.current.length && !this.current.endsWith('\n') && start > this.pad;
       this.splice(atUnterminatedEnd ? start - this.newline.length : start, end, '');
       return;
     }
     // The first key of a `- key: value` item: pull the next entry up to the dash's line.
     this.splice(keyStart, firstContentOffset(items[index + 1]!), '');
+  }
+}
+
+/**
+ * Offset just past a block map entry: the line its content ends on, and the comment lines below it that
+ * are indented deeper than its key (`column`), which belong to it. Comment lines at the key's column or
+ * less describe what follows: the CST counts them into the entry's value, but they are not the entry's.
+ */
+function entryEnd(text: string, item: CST.CollectionItem, column: number): number {
+  const indicator = item.sep?.find((token) => token.type === 'map-value-ind');
+  const content = item.value ? contentEnd(item.value) : indicator ? sourceEnd(indicator) : item.key ? contentEnd(item.key) : itemEnd(item, 0);
+  const lineEnd = (from: number) => {
+    const newline = text.indexOf('\n', from);
+    return newline === -1 ? text.length : newline + 1;
+  };
+  let end = lineEnd(content);
+  for (;;) {
+    const indent = /^( *)#[^\n]*(?:\n|$)/.exec(text.slice(end, lineEnd(end)));
+    if (!indent || indent[1]!.length <= column || end === text.length) return end;
+    end = lineEnd(end);
   }
 }
 
@@ -251,9 +271,10 @@ export function addKeySplice(text: string, map: CST.BlockMap | CST.FlowCollectio
     const at = contentEnd((last.value ?? last.key)!);
     return { start: at, end: at, text: `, ${entry}` };
   }
-  const first = (map.items as CST.CollectionItem[]).find((item) => !isCommentOnly(item))!;
+  const entries = (map.items as CST.CollectionItem[]).filter((item) => !isCommentOnly(item));
+  const first = entries[0]!;
   const column = columnAt(text, first.key ? first.key.offset : map.offset);
-  const at = tokenEnd(map);
+  const at = entryEnd(text, lastOf(entries)!, column);
   const lead = text[at - 1] === '\n' ? '' : newline;
   const tail = lead === '' ? newline : '';
   let entry: string;
