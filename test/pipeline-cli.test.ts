@@ -174,6 +174,40 @@ describe('inputs and outputs', () => {
   });
 });
 
+describe('configuration from the command line and the Velero object', () => {
+  const items = (archive: string) => {
+    const entries = unpack(archive);
+    return { deployment: JSON.parse(entries.get('resources/deployments.apps/namespaces/shop/frontend.json')!), entries };
+  };
+
+  test('--registry-mapping moves images to another registry, with the namespace mapping', () => {
+    const output = join(work, 'registry.tar.gz');
+    const run = pipeline(['-p', 'pipelines/restore-openshift.yaml', '-i', exampleArchive, '-o', output, '-n', 'shop=shop-dr', '-r', 'image-registry.openshift-image-registry.svc:5000=registry.dst.example.com:5000']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(items(output).deployment.spec.template.spec.containers[0].image).toBe('registry.dst.example.com:5000/shop-dr/frontend:1.4');
+  });
+
+  test('--velero-object: the Restore namespaceMapping, name and namespace configure the steps', () => {
+    const restore = join(work, 'restore.yaml');
+    writeFileSync(restore, 'apiVersion: velero.io/v1\nkind: Restore\nmetadata:\n  name: shop-to-dr\n  namespace: openshift-adp\nspec:\n  backupName: shop\n  namespaceMapping:\n    shop: shop-dr\n');
+    const output = join(work, 'from-object.tar.gz');
+    const run = pipeline(['-p', 'pipelines/restore-openshift.yaml', '-i', exampleArchive, '-o', output, '--velero-object', restore]);
+    expect(run.status, run.stderr).toBe(0);
+    const { deployment, entries } = items(output);
+    expect(deployment.spec.template.spec.containers[0].image).toBe('image-registry.openshift-image-registry.svc:5000/shop-dr/frontend:1.4');
+    const [moverRestore] = [...entries].filter(([path]) => path.startsWith('resources/datamoverrestores.datamover.velero-krm-functions.dev/namespaces/shop-dr/'));
+    expect(JSON.parse(moverRestore![1]).metadata.labels).toEqual({ 'velero.io/restore-name': 'shop-to-dr' });
+  });
+
+  test('--velero-object must be a Restore for the restore stages', () => {
+    const backup = join(work, 'backup.yaml');
+    writeFileSync(backup, 'apiVersion: velero.io/v1\nkind: Backup\nmetadata:\n  name: shop\n');
+    const run = pipeline(['-p', 'pipelines/restore-openshift.yaml', '-i', exampleArchive, '--diff', '--velero-object', backup]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`krm-pipeline: [error]: --velero-object ${backup}: expected a velero.io Restore object for the restore stages, found velero.io/v1 Backup`);
+  });
+});
+
 describe('failures', () => {
   function hookPipeline(hooks: string): string {
     const dir = mkdtempSync(join(work, 'hooks-'));
