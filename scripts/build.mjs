@@ -1,5 +1,6 @@
-// Bundles every function (functions/<name>/main.ts), and the pipeline CLI (functions/pipeline.ts), into dist/bin/<name>: one executable file with a
-// shebang, CommonJS so it runs anywhere without a package.json beside it, and no node_modules needed.
+// Bundles every function (functions/<name>/main.ts), and the pipeline CLI (functions/pipeline.ts), into
+// dist/bin/<name>: one executable file with a shebang, CommonJS so it runs anywhere without a
+// package.json beside it, and no node_modules needed.
 import { build } from 'esbuild';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
