@@ -1,3 +1,15 @@
+/**
+ * The packages the end-to-end suites run the built executables over: a small hand-written OpenShift
+ * package (ROUTES, SERVICE, DEPLOY), and each function's worked example (`functions/<name>/examples/`)
+ * as a package of one file per item. Also the usage snippets of each function's README, which the
+ * suites run as written.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { AnyFunction } from '../scripts/docs.js';
+import { independentItems, projectRoot, type Manifest } from './helpers.js';
+
 /** The small OpenShift package both end-to-end suites run the built executable over. */
 export const ROUTES = `# Routes of the shop application (head-of-file comment)
 apiVersion: route.openshift.io/v1
@@ -70,3 +82,163 @@ spec:
           ports:
             - containerPort: 8080
 `;
+
+// ---- Built executables and images ---------------------------------------------------------------
+
+/** The collection's version (package.json), the tag of every image. */
+export const PACKAGE_VERSION = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The built executable of a function: `dist/bin/<name>` (absolute). */
+export function executableOf(name: string): string {
+  return join(projectRoot, 'dist', 'bin', name);
+}
+
+/** A function's container image as scripts/dockerfiles.mjs names it: `velero-krm-functions/<name>:<version>`. */
+export function imageOf(name: string): string {
+  return `velero-krm-functions/${name}:${PACKAGE_VERSION}`;
+}
+
+// ---- Manifests ----------------------------------------------------------------------------------
+
+/** `apiVersion/kind/namespace/name` of a manifest: what kpt and kustomize identify items by. */
+export function manifestKey(manifest: Manifest): string {
+  const metadata = (manifest.metadata ?? {}) as Manifest;
+  return `${manifest.apiVersion}/${manifest.kind}/${metadata.namespace ?? ''}/${metadata.name}`;
+}
+
+/** Manifests sorted by key, so that outputs in another order compare equal. */
+export function sortedManifests(manifests: readonly Manifest[]): Manifest[] {
+  return [...manifests].sort((a, b) => manifestKey(a).localeCompare(manifestKey(b)));
+}
+
+/** Every item of the given files (YAML 1.1, Lists flattened), sorted by key. */
+export function packageManifests(files: Record<string, string>): Manifest[] {
+  return sortedManifests(Object.values(files).flatMap((text) => independentItems(text)));
+}
+
+/** Writes `files` (slash-separated relative paths) under `dir`, creating folders. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+}
+
+/**
+ * The items of a `kind: List` file as text, one block map at column 0 each, with the comments written
+ * above each item. The file must have the layout of the worked examples: `items:` at column 0, each
+ * item starting with `- ` and indented by two spaces.
+ * @throws Error when the layout differs, or the texts do not parse to the List's items
+ */
+export function listItemTexts(text: string, where: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.indexOf('items:');
+  if (start === -1) throw new Error(`${where}: no "items:" line at column 0`);
+  const items: string[][] = [];
+  let comments: string[] = [];
+  for (const [offset, line] of lines.slice(start + 1).entries()) {
+    const current = items.at(-1);
+    if (line.startsWith('- ')) {
+      items.push([...comments, line.slice(2)]);
+      comments = [];
+    } else if (line.startsWith('#')) comments.push(line);
+    else if (current && (line.startsWith('  ') || line === '')) current.push(line.slice(2));
+    else throw new Error(`${where}:${start + offset + 2}: not an item line of a List: ${JSON.stringify(line)}`);
+  }
+  items.at(-1)?.push(...comments);
+  const texts = items.map((item) => `${item.join('\n').trimEnd()}\n`);
+  const parsed = texts.flatMap((item) => independentItems(item));
+  if (!isDeepStrictEqual(parsed, independentItems(text))) throw new Error(`${where}: the item texts do not parse to the List's items`);
+  return texts;
+}
+
+// ---- Worked examples ----------------------------------------------------------------------------
+
+/** A function's worked example (`functions/<name>/examples/`) as a package. */
+export interface WorkedExample {
+  name: string;
+  /** The typed config kind, e.g. `StripRouteHost`. */
+  kind: string;
+  /** `functions/<name>/examples/config.yaml`, relative to the project root. */
+  configPath: string;
+  configText: string;
+  /** The items of `examples/input.yaml`, one file each: `NN-<kind>-<name>.yaml`, comments above an item kept. */
+  files: Record<string, string>;
+  /** The items of `examples/output.yaml`, sorted by key. */
+  expected: Manifest[];
+  /** The files whose item `examples/output.yaml` holds with the same text: the function leaves them alone. */
+  untouched: string[];
+}
+
+/** Reads a function's worked example and lays its input out as one file per item. */
+export function workedExample(fn: AnyFunction): WorkedExample {
+  const configPath = `functions/${fn.name}/examples/config.yaml`;
+  const read = (file: string) => readFileSync(join(projectRoot, 'functions', fn.name, 'examples', file), 'utf8');
+  const byKey = (file: string) => {
+    const items = new Map<string, { text: string; manifest: Manifest }>();
+    for (const text of listItemTexts(read(file), `functions/${fn.name}/examples/${file}`)) {
+      const manifest = independentItems(text)[0] ?? {};
+      const key = manifestKey(manifest);
+      if (items.has(key)) throw new Error(`functions/${fn.name}/examples/${file}: two items ${key}`);
+      items.set(key, { text, manifest });
+    }
+    return items;
+  };
+  const output = byKey('output.yaml');
+  const files: Record<string, string> = {};
+  const untouched: string[] = [];
+  for (const [index, [key, { text, manifest }]] of [...byKey('input.yaml')].entries()) {
+    const file = `${String(index + 1).padStart(2, '0')}-${String(manifest.kind).toLowerCase()}-${manifest.metadata?.name}.yaml`;
+    files[file] = text;
+    if (output.get(key)?.text === text) untouched.push(file);
+  }
+  return {
+    name: fn.name,
+    kind: fn.kind,
+    configPath,
+    configText: read('config.yaml'),
+    files,
+    expected: sortedManifests(independentItems(read('output.yaml'))),
+    untouched,
+  };
+}
+
+// ---- README usage snippets ----------------------------------------------------------------------
+
+/** A fenced code block of a README's `## Usage` section, under its `### heading`. */
+export interface UsageBlock {
+  heading: string;
+  language: string;
+  text: string;
+}
+
+/** The fenced code blocks of `functions/<name>/README.md`'s `## Usage` section, in order. */
+export function usageBlocks(name: string): UsageBlock[] {
+  const readme = readFileSync(join(projectRoot, 'functions', name, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Usage\n');
+  if (start === -1) throw new Error(`functions/${name}/README.md has no "## Usage" section`);
+  const end = readme.indexOf('\n## ', start + 1);
+  const blocks: UsageBlock[] = [];
+  let heading = '';
+  let open: UsageBlock | undefined;
+  for (const line of readme.slice(start, end === -1 ? undefined : end).split('\n')) {
+    if (open) {
+      if (line === '```') {
+        blocks.push(open);
+        open = undefined;
+      } else open.text += `${line}\n`;
+    } else if (line.startsWith('### ')) heading = line.slice(4).trim();
+    else if (line.startsWith('```')) open = { heading, language: line.slice(3).trim(), text: '' };
+  }
+  return blocks;
+}
+
+/**
+ * The one block of a language under a heading of the README's Usage section.
+ * @throws Error when there is none, or more than one
+ */
+export function usageBlock(name: string, heading: string, language: string): string {
+  const found = usageBlocks(name).filter((block) => block.heading === heading && block.language === language);
+  if (found.length !== 1) throw new Error(`functions/${name}/README.md: expected one \`\`\`${language} block under "### ${heading}" in "## Usage", found ${found.length}`);
+  return found[0]!.text;
+}
