@@ -4,7 +4,12 @@
 // target machine needs no Node.js (only the C libraries node itself links: glibc, libstdc++).
 //
 // How, and why so:
-// - `node --experimental-sea-config` writes each bundle's blob (in parallel, one per CPU).
+// - `node --experimental-sea-config` writes each bundle's blob (in parallel, one per CPU), with
+//   `useCodeCache` (V8 code cache of the bundle's top level) and `disableExperimentalSEAWarning`.
+//   Not `useSnapshot`: on Node.js 20 a SEA startup snapshot records the build machine's CPU features,
+//   and a binary started on a CPU with other features refuses to run ("Invalid snapshot data in
+//   single executable binary", exit 14; seen under valgrind's emulated CPU). nodejs/node#54122 drops
+//   that check in later Node.js lines. A code cache that does not match is only ignored by V8.
 // - The runtime is the running node with its symbols and debug info stripped (`strip`, from binutils,
 //   when on PATH): about 12 MB smaller, and postject, which rewrites the whole ELF file, is faster on it.
 // - postject runs ONCE, injecting a placeholder as large as the largest blob (a random marker, then
@@ -13,11 +18,6 @@
 //   ignores what follows (src/node_sea.cc, SeaDeserializer). A postject run takes 2-3 s of CPU and did
 //   not get faster side by side on two cores, so one run instead of one per executable is the saving.
 // - A binary whose bundle, node and this script are unchanged is kept (a key file per binary).
-//
-// Start-up: a bundle that defers its run with `v8.startupSnapshot.setDeserializeMainFunction` when
-// `v8.startupSnapshot.isBuildingSnapshot()` is built with `useSnapshot` (its module initialisation,
-// e.g. compiling the JSON Schemas, is done at build time and stored in the V8 heap snapshot); any other
-// bundle with `useCodeCache`. Both with `disableExperimentalSEAWarning`.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -30,9 +30,6 @@ const run = promisify(execFile);
 
 /** The fuse postject flips so node looks for the blob; Node.js documents this exact string. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-
-/** The call by which a bundle hands its run to the snapshot's start (see the header). */
-const SNAPSHOT_ENTRY = 'setDeserializeMainFunction';
 
 const postjectCli = createRequire(import.meta.url).resolve('postject/dist/cli.js');
 const thisScript = readFileSync(new URL(import.meta.url));
@@ -103,18 +100,14 @@ export async function buildSeaBinaries(root) {
     const template = join(workDir, 'node');
     const blobs = new Map();
     const keys = new Map();
-    const snapshots = new Set();
     await Promise.all([
       prepareRuntime(template),
       eachLimited(pending, availableParallelism(), async (name) => {
         const bundle = join(binDir, name);
-        const source = readFileSync(bundle);
-        keys.set(name, keyOf(source));
-        if (source.includes(SNAPSHOT_ENTRY)) snapshots.add(name);
+        keys.set(name, keyOf(readFileSync(bundle)));
         const blob = join(workDir, `${name}.blob`);
         const config = join(workDir, `${name}.sea-config.json`);
-        const startup = snapshots.has(name) ? { useSnapshot: true } : { useCodeCache: true };
-        writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, ...startup }));
+        writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
         await runStep(`the blob of ${name}`, process.execPath, ['--no-warnings', '--experimental-sea-config', config], workDir);
         blobs.set(name, readFileSync(blob));
       }),
@@ -140,8 +133,7 @@ export async function buildSeaBinaries(root) {
       renameSync(partial, join(seaDir, name));
       writeFileSync(join(keyDir, name), keys.get(name));
     }
-    const described = [...blobs.keys()].sort().map((name) => (snapshots.has(name) ? name : `${name} (code cache)`));
-    process.stderr.write(`built dist/sea/: ${described.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(`built ${[...blobs.keys()].sort().map((name) => `dist/sea/${name}`).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
