@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { stripRouteHost } from '../functions/strip-route-host/function.js';
 import { readInput } from '../lib/io/read.js';
+import type { KrmItem } from '../lib/item.js';
 import type { KrmFunction, SelectionConfig } from '../lib/krm-function.js';
 import { resourceList, run } from './helpers.js';
 
@@ -100,6 +101,22 @@ describe('shapes: the output keeps the input shape and format', () => {
     const stream = `# leading comment\n---\n${generatedRoute}---\n${service}`;
     expect(run(stripRouteHost, stream).stdout).toBe(stream.replace('  host: web-shop.apps.src.example.com\n', ''));
     expect(run(stripRouteHost, generatedRoute).stdout).toBe(generatedRoute.replace('  host: web-shop.apps.src.example.com\n', ''));
+  });
+
+  test('a List document among others in a stream (kubectl get -o yaml output, concatenated): its entries are items, written back inside it', () => {
+    const list = resourceList([generatedRoute, staticRoute]).replace('config.kubernetes.io/v1', 'v1').replace('ResourceList', 'List');
+    const stream = `${service}---\n${list}---\n# a ResourceList among others stays one item\n${resourceList([service])}`;
+    const probe = { ...stripRouteHost, run: (items: readonly KrmItem[], config: never, context: never) => {
+      expect(items.map((item) => `${item.kind}/${item.name}`)).toEqual(['Service/web', 'Route/web', 'Route/www', 'ResourceList/']);
+      stripRouteHost.run(items, config, context);
+    } };
+    const out = run(probe as typeof stripRouteHost, stream);
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(out.stdout).toBe(stream.replace('    host: web-shop.apps.src.example.com\n', ''));
+    const broken = `${service}---\n${list.replace(/(- apiVersion: route.openshift.io\/v1\n)  kind: Route\n(  metadata:\n    name: www)/, '$1$2')}`;
+    const failed = run(stripRouteHost, broken);
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stderr).toMatch(/^strip-route-host: \[error\]: document 2 \(line 11\), items\[1\] \(line 24\): the object has no kind\n$/);
   });
 
   test('JSON in, JSON out, with the input indentation; unchanged JSON is written back verbatim', () => {

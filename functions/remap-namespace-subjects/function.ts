@@ -27,8 +27,9 @@
  * remaps, and a remapped `system:image-pullers` grants `system:serviceaccounts:<target>` exactly what the
  * one OpenShift creates in the target namespace does, which is the OADP-6540 fix's intent.
  *
- * Bindings inside an embedded typed list (a `RoleBindingList` document in a stream, as `kubectl get -o yaml`
- * writes them and `kubectl apply` and kustomize expand them) are remapped in place. `metadata.namespace` is
+ * Bindings inside a typed list that arrives as one item (`kind: RoleBindingList`, as `kubectl get -o yaml`
+ * writes it and kpt reads such a file of a package) are remapped in place; in a stream, the reader already
+ * hands a list document's entries over as items. `metadata.namespace` is
  * not this function's concern (Velero sets it on restore). A chained mapping (`a→b`, `b→c`) is refused:
  * running the function twice would move `a` to `c`.
  */

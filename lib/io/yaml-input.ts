@@ -48,6 +48,12 @@ function newlineOf(text: string): string {
   return text.includes('\r\n') ? '\r\n' : '\n';
 }
 
+/** A part of a text: offsets [start, end). */
+interface TextRange {
+  start: number;
+  end: number;
+}
+
 function applySplices(text: string, splices: Splice[]): string {
   const ordered = splices.map((splice, order) => ({ ...splice, order })).sort((a, b) => a.start - b.start || a.order - b.order);
   let out = '';
@@ -59,14 +65,17 @@ function applySplices(text: string, splices: Splice[]): string {
   return out + text.slice(at);
 }
 
-/** A stream of documents, each one item. */
+/**
+ * A stream of documents: each one item, except a `List` or typed list (`kind: RoleBindingList`) document,
+ * as `kubectl get -o yaml` prints several into one file, whose entries are items (written back inside it).
+ */
 class YamlStream implements Input {
   readonly format = 'yaml';
   readonly shape: InputShape = 'stream';
   readonly functionConfig = undefined;
 
   constructor(
-    private readonly pieces: Array<string | KrmItem>,
+    private readonly pieces: Array<string | KrmItem | YamlWrapper>,
     readonly items: readonly KrmItem[],
     private readonly newline: string,
   ) {}
@@ -76,6 +85,7 @@ class YamlStream implements Input {
     let out = '';
     for (const piece of this.pieces) {
       if (typeof piece === 'string') out += piece;
+      else if (piece instanceof YamlWrapper) out += piece.write(piece.items.filter((item) => keep.has(item)), []);
       else if (keep.has(piece)) out += piece.yamlSource!;
     }
     const original = new Set(this.items);
@@ -101,6 +111,8 @@ class YamlWrapper implements Input {
     private readonly sequenceItem: CST.CollectionItem | undefined,
     private readonly entries: ReadonlyArray<{ item: KrmItem; entry: CST.CollectionItem; value: CST.Token }>,
     readonly functionConfig: ObjectValue | undefined,
+    /** The part of `text` that is this document, when it is one document of a stream. */
+    private readonly within?: TextRange,
   ) {}
 
   get items(): readonly KrmItem[] {
@@ -123,7 +135,9 @@ class YamlWrapper implements Input {
       const splice = this.resultsSplice(results, newline);
       if (splice) splices.push(splice);
     }
-    return applySplices(this.text, splices);
+    if (!this.within) return applySplices(this.text, splices);
+    const { start, end } = this.within;
+    return applySplices(this.text.slice(start, end), splices.map((splice) => ({ ...splice, start: splice.start - start, end: splice.end - start })));
   }
 
   private removal(entry: CST.CollectionItem, value: CST.Token, end: number): Splice {
@@ -189,7 +203,7 @@ export function readYaml(text: string): Input {
   // Documents are decoded as the parser yields them and their CST is dropped, so a large stream is never
   // held as tokens. A document that may wrap items (kind ResourceList, List, *List) is held back while it
   // is the only one: a wrapper is a single-document input; a second document makes it a plain item.
-  const pieces: Array<string | KrmItem> = [];
+  const pieces: Array<string | KrmItem | YamlWrapper> = [];
   const items: KrmItem[] = [];
   let documentIndex = 0;
   let held: { document: CST.Document; end: number; index: number; slot: number } | undefined;
@@ -198,11 +212,21 @@ export function readYaml(text: string): Input {
     const object = checkItem(decode(text, where, () => decodeDocument(document, text)), where);
     return new KrmItem(object, 'yaml', { text: text.slice(document.offset, end), pad: columnAt(text, document.offset) });
   };
+  // A List document among others: its entries are items; the document is written back around them.
+  const toList = (document: CST.Document, end: number, position: number): YamlWrapper | undefined => {
+    try {
+      return readWrapper(text, document, { start: document.offset, end });
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(`document ${position + 1} (line ${lineAndColumn(text, document.value!.offset).line}), ${error.message}`);
+      throw error;
+    }
+  };
   const release = () => {
     if (!held) return;
-    const item = toItem(held.document, held.end, held.index);
-    pieces[held.slot] = item;
-    items.unshift(item); // the held document is the first one with a value
+    const list = toList(held.document, held.end, held.index);
+    const entry = list ?? toItem(held.document, held.end, held.index);
+    pieces[held.slot] = entry;
+    items.unshift(...(list ? list.items : [entry as KrmItem])); // the held document is the first one with a value
     held = undefined;
   };
   const handle = (token: CST.Token, end: number) => {
@@ -213,9 +237,14 @@ export function readYaml(text: string): Input {
     }
     const first = items.length === 0 && !held;
     release();
-    if (first && isWrapperKind(kindOf(token.value))) {
+    const kind = kindOf(token.value);
+    const list = !first && isWrapperKind(kind) && kind !== 'ResourceList' ? toList(token, end, documentIndex) : undefined;
+    if (first && isWrapperKind(kind)) {
       held = { document: token, end, index: documentIndex, slot: pieces.length };
       pieces.push('');
+    } else if (list) {
+      pieces.push(list);
+      items.push(...list.items);
     } else {
       const item = toItem(token, end, documentIndex);
       pieces.push(item);
@@ -244,11 +273,17 @@ function kindOf(root: CST.Token): string | undefined {
   return kindItem?.value && CST.isScalar(kindItem.value) ? CST.resolveAsScalar(kindItem.value).value : undefined;
 }
 
-function readWrapper(text: string, document: CST.Document): YamlWrapper | undefined {
+/**
+ * Reads a ResourceList or List document, or returns undefined when it does not wrap items (kyaml's rule).
+ * @param within for a List or typed list document inside a stream (a ResourceList there is not read as
+ * one): the document's own part of `text`, which is all its `write` returns
+ */
+function readWrapper(text: string, document: CST.Document, within?: TextRange): YamlWrapper | undefined {
   const root = document.value!;
   const rootItems = mapItems(root);
   if (!rootItems) return undefined;
   const kind = kindOf(root);
+  if (within && kind === 'ResourceList') return undefined;
   const sequenceItem = rootItems.find((item) => keyOf(item) === 'items');
   // kyaml's rule: a ResourceList or List document with `items` or `functionConfig` wraps items.
   if (!isWrapperKind(kind) || !(sequenceItem || (kind === 'ResourceList' && rootItems.some((item) => keyOf(item) === 'functionConfig')))) {
@@ -281,5 +316,5 @@ function readWrapper(text: string, document: CST.Document): YamlWrapper | undefi
     const itemText = text.slice(value.offset, tokenEnd(value));
     entries.push({ item: new KrmItem(object, 'yaml', { text: itemText, pad: columnAt(text, value.offset) }), entry, value });
   });
-  return new YamlWrapper(shape, text, root as CST.BlockMap | CST.FlowCollection, isSequence ? sequence : undefined, sequenceItem, entries, functionConfig);
+  return new YamlWrapper(shape, text, root as CST.BlockMap | CST.FlowCollection, isSequence ? sequence : undefined, sequenceItem, entries, functionConfig, within);
 }
