@@ -4,7 +4,8 @@
  * Accepted shapes, in YAML or JSON:
  * - a `ResourceList` (`config.kubernetes.io/v1`, legacy `v1alpha1`/`v1beta1`, any apiVersion): items,
  *   functionConfig, results;
- * - a `kind: List` or a typed list (`RoleBindingList`, ...) with `items`, as `kubectl get -o yaml` prints;
+ * - a `kind: List` or a typed list (`RoleBindingList`, ...) with `items`, as `kubectl get -o yaml` prints
+ *   (alone, or as documents of a stream: their entries are items too);
  * - a stream of documents (a bare multi-document YAML file, a single object), as kustomize legacy exec
  *   plugins receive.
  * Output keeps the input's format and shape; only a ResourceList carries `results`.
