@@ -211,6 +211,16 @@ describe('steps', () => {
     expect(calls[0]).toBe('mapping:n:settings,token,web');
   });
 
+  test('defaults (what the Velero object implies) fill in only the fields a step does not set', async () => {
+    const { commits } = await runWith(
+      { restore: { mutators: [{ exec: 'mapping', configMap: { namespaceMapping: 'a=b' } }, { exec: 'record', selectors: [{ name: 'none' }] }, { exec: 'mapping', selectors: [{ kind: 'Secret' }] }] } },
+      { defaults: { namespaceMapping: 'shop=shop-dr', note: 'from-default' } },
+    );
+    expect(commits[0]![0]!.annotation('mapping')).toBe('{"a":"b"}');
+    expect(commits[0]![1]!.annotation('mapping')).toBe('{"shop":"shop-dr"}');
+    expect(calls.map((call) => call.split(':').slice(0, 2).join(':'))).toEqual(['mapping:from-default', 'record:from-default', 'mapping:from-default']);
+  });
+
   test('a bad config fails the step with a message naming the field', async () => {
     const { outcome } = await runWith({ restore: { mutators: [{ exec: 'record', configMap: { nope: 'x' } }] } });
     expect(outcome.failed).toBe(true);

@@ -55,7 +55,8 @@ Pipeline:
   -n, --namespace-mapping OLD=NEW[,OLD=NEW]   sets namespaceMapping on every step that takes it
   -r, --registry-mapping OLD=NEW[,OLD=NEW]    sets registryMappings on every step that takes it
   -s, --set KEY=VALUE       sets a config field (ConfigMap string form) on every step that takes it;
-                            repeatable; wins over the pipeline file and the Velero object
+                            repeatable; wins over the pipeline file (the Velero object's fields only
+                            fill in what a step does not set)
       --timeout SECONDS     limit for each exec/image step (default 60)
 
 Output on stderr:
@@ -161,11 +162,11 @@ function joinSettings(sets: ReadonlyArray<[string, string]>): { [key: string]: s
 }
 
 /**
- * The config fields the Velero object implies, as the plugin would know them inside Velero: the
- * namespace mapping (Restore `spec.namespaceMapping`), the backup and restore names, and Velero's
- * namespace (fields of generate-datamover-backups / generate-datamover-restores).
+ * The config fields the Velero object implies, as the plugin would know them inside Velero, for the
+ * steps that do not set them: the namespace mapping (Restore `spec.namespaceMapping`), the backup and
+ * restore names, and Velero's namespace (fields of generate-datamover-backups / -restores).
  */
-function operationOverrides(phase: Phase, operation: ObjectValue): { [key: string]: string } {
+function operationDefaults(phase: Phase, operation: ObjectValue): { [key: string]: string } {
   const metadata = (operation.metadata ?? {}) as ObjectValue;
   const overrides: { [key: string]: string } = {};
   if (typeof metadata.namespace === 'string') overrides.veleroNamespace = metadata.namespace;
@@ -202,7 +203,7 @@ async function run(options: Options, functions: FunctionRegistry, io: CliIo): Pr
         namespaces: [...new Set(items.map((item) => item.namespace).filter((namespace) => namespace !== ''))].sort(),
         namespaceMapping: mappingOf(cliSettings.namespaceMapping),
       });
-  const overrides: ConfigOverrides = { ...operationOverrides(options.phase, operation), ...cliSettings };
+  const defaults: ConfigOverrides = operationDefaults(options.phase, operation);
   const before: Snapshot | undefined = options.diff ? snapshot(items) : undefined;
   const progress = createProgress(io.progressStream ?? process.stderr, items.length, options.progress && !options.quiet);
   let written: number | undefined;
@@ -212,7 +213,8 @@ async function run(options: Options, functions: FunctionRegistry, io: CliIo): Pr
     items,
     functions,
     operation,
-    overrides,
+    overrides: cliSettings,
+    defaults,
     timeoutMs: options.timeoutMs,
     onStep: (step) => progress.step(step),
     commit: async (finalItems, results) => {

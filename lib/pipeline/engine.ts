@@ -29,7 +29,10 @@ export interface PipelineRunOptions {
   functions: FunctionRegistry;
   /** The Velero Backup or Restore object the pre and post steps receive. */
   operation: ObjectValue;
+  /** Config fields that win over every step's own (the command line's). */
   overrides?: ConfigOverrides;
+  /** Config fields for steps that do not set them (what the Velero object implies). */
+  defaults?: ConfigOverrides;
   /** Limits for exec and image steps (milliseconds, bytes). */
   timeoutMs?: number;
   maxOutputBytes?: number;
@@ -69,6 +72,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     functions: options.functions,
     directory: options.pipeline.directory,
     overrides: options.overrides ?? {},
+    ...(options.defaults && { defaults: options.defaults }),
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     ...(options.maxOutputBytes !== undefined && { maxOutputBytes: options.maxOutputBytes }),
   };

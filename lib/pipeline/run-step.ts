@@ -31,7 +31,10 @@ export interface StepEnvironment {
   functions: FunctionRegistry;
   /** The pipeline file's folder. */
   directory: string;
+  /** Fields that win over the step's own config (the command line). */
   overrides: ConfigOverrides;
+  /** Fields for steps that do not set them (what the Velero object implies), in the same form. */
+  defaults?: ConfigOverrides;
   /** Limits for `exec` and `image` steps. */
   timeoutMs?: number;
   maxOutputBytes?: number;
@@ -104,27 +107,31 @@ function readConfigPath(step: StepSpec, directory: string): ObjectValue {
 }
 
 /**
- * The functionConfig object a step passes, with the overrides applied: for a function of the collection,
- * to the fields its schema declares; for any other function, to the keys its ConfigMap already has.
+ * The functionConfig object a step passes. Overrides are set on, and defaults added to (where the step
+ * does not set the field itself), the fields the function takes: for a function of the collection, the
+ * fields its schema declares; for any other function, only overrides, of the keys its ConfigMap has.
  */
 function functionConfigOf(step: StepSpec, name: string, environment: StepEnvironment, fn: KrmFunction<SelectionConfig & never> | undefined): ObjectValue | undefined {
   const schema = fn?.schema as SchemaNode | undefined;
-  const takes = (key: string, present: object) => (schema ? schema.properties?.[key] !== undefined : key in present);
-  const overrides = Object.entries(environment.overrides);
+  const settings = [
+    ...Object.entries(environment.defaults ?? {}).map(([key, value]) => ({ key, value, wins: false })),
+    ...Object.entries(environment.overrides).map(([key, value]) => ({ key, value, wins: true })),
+  ];
+  const applies = (key: string, wins: boolean, present: object) => (schema ? schema.properties?.[key] !== undefined && (wins || !(key in present)) : wins && key in present);
   if (step.configPath) {
     const config = readConfigPath(step, environment.directory);
     if (config.kind === 'ConfigMap') {
       const data = { ...((config.data as { [key: string]: string } | undefined) ?? {}) };
-      for (const [key, value] of overrides) if (takes(key, data)) data[key] = value;
+      for (const { key, value, wins } of settings) if (applies(key, wins, data)) data[key] = value;
       return { ...config, data };
     }
     const fields = { ...config };
-    if (schema) for (const [key, value] of overrides) if (takes(key, fields)) fields[key] = fromConfigMapString(key, value, schema.properties![key], schema);
+    if (schema) for (const { key, value, wins } of settings) if (applies(key, wins, fields)) fields[key] = fromConfigMapString(key, value, schema.properties![key], schema);
     return fields;
   }
   const data: { [key: string]: string } = {};
   for (const [key, value] of Object.entries(step.configMap ?? {})) data[key] = String(value);
-  for (const [key, value] of overrides) if (takes(key, data)) data[key] = value;
+  for (const { key, value, wins } of settings) if (applies(key, wins, data)) data[key] = value;
   return step.configMap || Object.keys(data).length > 0 ? configMapOf(name, data) : undefined;
 }
 
