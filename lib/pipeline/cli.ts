@@ -228,7 +228,11 @@ async function run(options: Options, functions: FunctionRegistry, io: CliIo): Pr
   const stepOf = new Map(outcome.steps.flatMap((step) => step.results.map((result): [Result, string] => [result, step.name])));
   const status = (outcome.operation.status as ObjectValue).phase as string;
   if (options.quiet) io.stderr(resultLines(outcome.results.filter((result) => result.severity === 'error'), stepOf, false));
-  else io.stderr(resultLines(outcome.results, stepOf, options.verbose) + formatSummary(outcome.steps, { read: items.length, written }, status));
+  else {
+    const destination = options.diff ? 'a diff on stdout' : target!.type === 'stdout' ? 'stdout' : target!.path;
+    const header = `${options.pipeline.name} (${options.phase}): ${endpoint.name} → ${destination}\n`;
+    io.stderr(resultLines(outcome.results, stepOf, options.verbose) + header + formatSummary(outcome.steps, { read: items.length, written }, status));
+  }
   return outcome.failed ? 1 : 0;
 }
 
