@@ -41,7 +41,9 @@ export interface SchemaNode {
 /** Where a config came from; it decides which kinds are accepted. */
 export type ConfigSource = 'resource-list' | 'file';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
+// The schemas are the project's own and fixed at build time: test/schemas.test.ts checks them against
+// the JSON Schema meta-schema, so every process start does not compile it again (a quarter of a cold start).
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true, validateSchema: false });
 ajv.addVocabulary(['x-pair', 'x-messages']);
 ajv.addSchema(selectorSchema);
 const validators = new WeakMap<object, ValidateFunction>();
