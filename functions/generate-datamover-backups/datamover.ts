@@ -161,12 +161,45 @@ export function clusterItems(items: readonly KrmItem[]): KrmItem[] {
   return items.filter((item) => !isLocalConfig(item));
 }
 
+/** Lookups over the cluster resources of one item list, built once per list: a run asks once per claim. */
+interface ItemIndex {
+  /** `group/kind/namespace/name` → the first such item. */
+  byIdentity: Map<string, KrmItem>;
+  /** `group/kind` → the items, in order. */
+  byKind: Map<string, KrmItem[]>;
+}
+
+const indexes = new WeakMap<readonly KrmItem[], ItemIndex>();
+
+/** The index of `items` (a function's `allItems`, which does not change during its run). */
+function indexOf(items: readonly KrmItem[]): ItemIndex {
+  let index = indexes.get(items);
+  if (!index) {
+    index = { byIdentity: new Map(), byKind: new Map() };
+    for (const item of clusterItems(items)) {
+      const kind = `${item.group}/${item.kind}`;
+      const identity = `${kind}/${item.namespace}/${item.name}`;
+      if (!index.byIdentity.has(identity)) index.byIdentity.set(identity, item);
+      const sameKind = index.byKind.get(kind);
+      if (sameKind) sameKind.push(item);
+      else index.byKind.set(kind, [item]);
+    }
+    indexes.set(items, index);
+  }
+  return index;
+}
+
 /**
  * The item of API `group` and `kind` named `namespace`/`name` among `items`, if any (any version of the
  * group: a later version of the same object is the same object).
  */
 export function findItem(items: readonly KrmItem[], group: string, kind: string, namespace: string, name: string): KrmItem | undefined {
-  return clusterItems(items).find((item) => item.group === group && item.kind === kind && item.namespace === namespace && item.name === name);
+  return indexOf(items).byIdentity.get(`${group}/${kind}/${namespace}/${name}`);
+}
+
+/** The cluster resources of API `group` and `kind` among `items`, in order. */
+export function itemsOfKind(items: readonly KrmItem[], group: string, kind: string): readonly KrmItem[] {
+  return indexOf(items).byKind.get(`${group}/${kind}`) ?? [];
 }
 
 /** True for a map with at least one key. */

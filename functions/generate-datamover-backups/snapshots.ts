@@ -4,7 +4,7 @@
  * `velero:pkg/backup/actions/csi/pvc_action.go`), and the CSI driver from its VolumeSnapshotContent.
  */
 import type { KrmItem } from '../../lib/item.js';
-import { clusterItems, stringAt } from './datamover.js';
+import { itemsOfKind, stringAt } from './datamover.js';
 
 const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
 
@@ -12,10 +12,6 @@ const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
 export interface ClaimSnapshot {
   snapshot: KrmItem;
   candidates: number;
-}
-
-function isVolumeSnapshot(item: KrmItem): boolean {
-  return item.group === SNAPSHOT_GROUP && item.kind === 'VolumeSnapshot';
 }
 
 function timestamp(snapshot: KrmItem): string {
@@ -29,8 +25,8 @@ function timestamp(snapshot: KrmItem): string {
  * text), then the first name in alphabetical order.
  */
 export function findClaimSnapshot(claim: KrmItem, items: readonly KrmItem[]): ClaimSnapshot | undefined {
-  const candidates = clusterItems(items).filter(
-    (item) => isVolumeSnapshot(item) && item.namespace === claim.namespace && item.get(['spec', 'source', 'persistentVolumeClaimName']) === claim.name,
+  const candidates = itemsOfKind(items, SNAPSHOT_GROUP, 'VolumeSnapshot').filter(
+    (item) => item.namespace === claim.namespace && item.get(['spec', 'source', 'persistentVolumeClaimName']) === claim.name,
   );
   const ready = (item: KrmItem) => (item.get(['status', 'readyToUse']) === true ? 1 : 0);
   const sorted = [...candidates].sort((a, b) => ready(b) - ready(a) || timestamp(b).localeCompare(timestamp(a)) || a.name.localeCompare(b.name));
@@ -45,10 +41,8 @@ export function findClaimSnapshot(claim: KrmItem, items: readonly KrmItem[]): Cl
  */
 export function snapshotDriver(snapshot: KrmItem, items: readonly KrmItem[]): string | undefined {
   const bound = stringAt(snapshot, ['status', 'boundVolumeSnapshotContentName']);
-  const content = clusterItems(items).find(
+  const content = itemsOfKind(items, SNAPSHOT_GROUP, 'VolumeSnapshotContent').find(
     (item) =>
-      item.group === SNAPSHOT_GROUP &&
-      item.kind === 'VolumeSnapshotContent' &&
       (item.name === bound ||
         (item.get(['spec', 'volumeSnapshotRef', 'name']) === snapshot.name && item.get(['spec', 'volumeSnapshotRef', 'namespace']) === snapshot.namespace)),
   );

@@ -38,7 +38,7 @@ import type { KrmItem, ObjectValue } from '../../lib/item.js';
 import type { FunctionContext, KrmFunction, SelectionConfig } from '../../lib/krm-function.js';
 import schema from '../../schemas/generate-datamover-restores.schema.json' with { type: 'json' };
 import {
-  clusterItems,
+  itemsOfKind,
   DATA_DOWNLOAD_KIND,
   DATA_MOVER_RESTORE_KIND,
   DATAMOVER_API_VERSION,
@@ -117,7 +117,7 @@ class Destinations {
 
   /** Warns once per claim among the items (source or destination namespace) that still names its old volume. */
   warnBoundClaim(name: string, namespaces: readonly string[]): void {
-    for (const claim of clusterItems(this.context.allItems)) {
+    for (const claim of itemsOfKind(this.context.allItems, '', 'PersistentVolumeClaim')) {
       if (!isPersistentVolumeClaim(claim) || claim.name !== name || !namespaces.includes(claim.namespace) || this.warnedClaims.has(claim)) continue;
       const volume = stringAt(claim, VOLUME_NAME_PATH);
       if (volume === undefined) continue;

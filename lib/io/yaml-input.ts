@@ -82,20 +82,25 @@ class YamlStream implements Input {
 
   write(items: readonly KrmItem[], _results: readonly Result[]): string {
     const keep = new Set(items);
-    let out = '';
+    // Parts joined once at the end: asking a growing string for its last character would flatten it
+    // every time (quadratic on large streams).
+    const parts: string[] = [];
     for (const piece of this.pieces) {
-      if (typeof piece === 'string') out += piece;
-      else if (piece instanceof YamlWrapper) out += piece.write(piece.items.filter((item) => keep.has(item)), []);
-      else if (keep.has(piece)) out += piece.yamlSource!;
+      if (typeof piece === 'string') parts.push(piece);
+      else if (piece instanceof YamlWrapper) parts.push(piece.write(piece.items.filter((item) => keep.has(item)), []));
+      else if (keep.has(piece)) parts.push(piece.yamlSource!);
     }
     const original = new Set(this.items);
+    let last = '';
+    for (let index = parts.length - 1; index >= 0 && last === ''; index -= 1) last = parts[index]!;
     for (const item of items) {
       if (original.has(item)) continue;
-      if (out !== '' && !out.endsWith('\n')) out += this.newline;
-      if (out !== '') out += '---' + this.newline;
-      out += renderBlockLines(item.object, 0).join(this.newline) + this.newline;
+      if (last !== '' && !last.endsWith('\n')) parts.push(this.newline);
+      if (last !== '') parts.push('---' + this.newline);
+      last = renderBlockLines(item.object, 0).join(this.newline) + this.newline;
+      parts.push(last);
     }
-    return out;
+    return parts.join('');
   }
 }
 
