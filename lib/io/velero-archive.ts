@@ -57,6 +57,8 @@ const BACKUP_FORMAT_VERSION = '1.1.0\n';
 const FILE_MODE = 0o755;
 
 const DEFAULT_MAX_ENTRY_BYTES = 64 * 1024 * 1024;
+/** zlib and file chunks: large ones mean few thread-pool round trips (16 KiB chunks left the process idle most of the time). */
+const ZLIB_CHUNK_BYTES = 1024 * 1024;
 const DEFAULT_MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024;
 
 export interface ArchiveLimits {
@@ -148,7 +150,7 @@ export class VeleroArchive {
    * documentation), or when the file cannot be read
    */
   static async read(path: string, limits?: ArchiveLimits): Promise<VeleroArchive> {
-    return VeleroArchive.fromStream(createReadStream(path), limits, path);
+    return VeleroArchive.fromStream(createReadStream(path, { highWaterMark: ZLIB_CHUNK_BYTES }), limits, path);
   }
 
   /** Same as `read`, from bytes already in memory (tests, stdin). */
@@ -255,7 +257,7 @@ async function readEntries(source: Readable, limits: ArchiveLimits, prefix: stri
     },
   });
   const tar = extract();
-  const piping = pipeline(source, createGunzip(), counter, tar);
+  const piping = pipeline(source, createGunzip({ chunkSize: ZLIB_CHUNK_BYTES }), counter, tar);
   // Observed at once (a failure can come while an entry is being read); awaited below.
   piping.catch(() => undefined);
   let total = 0;
@@ -531,14 +533,50 @@ function planEntries(items: readonly KrmItem[], source: VeleroArchive | undefine
   return planned;
 }
 
+/**
+ * Joins a stream's small chunks into chunks of at least `size` bytes: the tar packer writes each header
+ * and file on its own, and each write to gzip is a round trip through the thread pool.
+ */
+function coalescing(size: number): Transform {
+  let parts: Buffer[] = [];
+  let length = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      parts.push(chunk);
+      length += chunk.length;
+      if (length < size) return done();
+      const joined = Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+      done(null, joined);
+    },
+    flush(done) {
+      if (length > 0) this.push(Buffer.concat(parts, length));
+      done();
+    },
+  });
+}
+
 /** Writes the entries as a gzip-compressed tar to a new file (it must not exist). */
 async function writeEntries(path: string, entries: readonly PlannedEntry[]): Promise<void> {
   const tar = pack();
-  const writing = pipeline(tar, createGzip(), createWriteStream(path, { flags: 'wx' }));
+  const writing = pipeline(tar, coalescing(ZLIB_CHUNK_BYTES), createGzip({ chunkSize: ZLIB_CHUNK_BYTES }), createWriteStream(path, { flags: 'wx' }));
   const feeding = (async () => {
+    // Entries are queued without waiting for each one to be packed (a wait per entry is a round trip
+    // through gzip's thread pool: most of the time went there), and waited for every few MiB, so the
+    // queue stays small.
+    let pending: Array<Promise<void>> = [];
+    let queued = 0;
     for (const entry of entries) {
-      await new Promise<void>((resolve, reject) => tar.entry({ ...entry.header }, entry.data, (error) => (error ? reject(error) : resolve())));
+      pending.push(new Promise<void>((resolve, reject) => tar.entry({ ...entry.header }, entry.data, (error) => (error ? reject(error) : resolve()))));
+      queued += entry.data.length + 512;
+      if (queued >= ZLIB_CHUNK_BYTES * 8) {
+        await Promise.all(pending);
+        pending = [];
+        queued = 0;
+      }
     }
+    await Promise.all(pending);
     tar.finalize();
   })();
   const [written, fed] = await Promise.allSettled([writing, feeding]);
