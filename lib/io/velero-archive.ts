@@ -252,7 +252,8 @@ async function readEntries(source: Readable, limits: ArchiveLimits, prefix: stri
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       decompressed += chunk.length;
-      if (decompressed > maxTotalBytes) done(new InputError(`${prefix}the archive is larger than ${maxTotalBytes} bytes uncompressed (maxTotalBytes), ${position()}`));
+      // One chunk of slack: the entries' declared sizes are checked first, where the message can name the entry.
+      if (decompressed > maxTotalBytes + ZLIB_CHUNK_BYTES) done(new InputError(`${prefix}the archive is larger than ${maxTotalBytes} bytes uncompressed (maxTotalBytes), ${position()}`));
       else done(null, chunk);
     },
   });
