@@ -220,8 +220,10 @@ async function run(options: Options, functions: FunctionRegistry, io: CliIo): Pr
     commit: async (finalItems, results) => {
       progress.stop();
       if (before) io.stdout(itemDiffs(before, finalItems, (item) => itemOrigin(endpoint, item)));
-      else await writeOutput(target!, endpoint, finalItems, results, io.stdout, io.sourceDateEpoch);
-      if (!before) written = finalItems.length;
+      else {
+        await writeOutput(target!, endpoint, finalItems, results, io.stdout, io.sourceDateEpoch);
+        written = finalItems.length;
+      }
     },
   });
   progress.stop();
