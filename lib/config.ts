@@ -13,12 +13,12 @@
  * - a boolean: `true` or `false`; a number: its digits;
  * - anything else (e.g. `selectors`): a YAML flow value, `[{kind: Route}]`.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import selectorSchema from '../schemas/selector.schema.json' with { type: 'json' };
 import { ConfigError } from './errors.js';
 import type { ObjectValue } from './item.js';
 import { CONFIG_API_VERSION, type KrmFunction } from './krm-function.js';
+import { validatorFor } from './schema-validators.js';
 import type { Value } from './yaml/scalar.js';
 
 /** The parts of a JSON Schema this module reads. */
@@ -40,22 +40,6 @@ export interface SchemaNode {
 
 /** Where a config came from; it decides which kinds are accepted. */
 export type ConfigSource = 'resource-list' | 'file';
-
-// The schemas are the project's own and fixed at build time: test/schemas.test.ts checks them against
-// the JSON Schema meta-schema, so every process start does not compile it again (a quarter of a cold start).
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true, validateSchema: false });
-ajv.addVocabulary(['x-pair', 'x-messages']);
-ajv.addSchema(selectorSchema);
-const validators = new WeakMap<object, ValidateFunction>();
-
-function validatorFor(schema: object): ValidateFunction {
-  let validate = validators.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    validators.set(schema, validate);
-  }
-  return validate;
-}
 
 /** `/hostRewrites/0/to` → `hostRewrites[0].to` */
 function fieldName(instancePath: string, prefix: string): string {

@@ -1,6 +1,6 @@
 /**
  * Every JSON Schema of the project (function configs, selectors, pipeline files) is a valid draft-07
- * schema that ajv compiles in strict mode: the runtime skips this check at every start (lib/config.ts).
+ * schema that ajv compiles in strict mode: the runtime skips this check at every start (lib/schema-validators.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
