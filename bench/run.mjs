@@ -205,8 +205,9 @@ if (at(100000)) {
 }
 if (sea) {
   const node = sea.startup.find((row) => row.label === 'node -e 0').mean;
-  const seaStart = sea.startup.find((row) => row.label === 'dist/sea/strip-route-host --version').mean;
-  target('SEA cold start / node -e 0 (strip-route-host --version, mean)', ratio(seaStart / node), '≤ 1.3×', seaStart / node <= 1.3);
+  // A cold start that does a function's work: read, config, transform, write.
+  const seaStart = sea.startup.find((row) => row.label === 'dist/sea/strip-route-host < 1-item ResourceList').mean;
+  target('SEA cold start / node -e 0 (strip-route-host on a 1-item ResourceList, mean)', ratio(seaStart / node), '≤ 1.3×', seaStart / node <= 1.3);
 }
 lines.push('', 'Targets:', ...targets.map((line) => `  ${line}`));
 
