@@ -101,7 +101,7 @@ export function processInvocation<Config extends SelectionConfig>(fn: KrmFunctio
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const results = [itemResult('error', error.message)];
-    const stdout = input.shape === 'resource-list' ? input.write(input.items, results) : '';
+    const stdout = input.shape === 'resource-list' ? [...input.serialize(input.items, results)].join('') : '';
     return { stdout, stderr: stderrOf(results, fn.name), exitCode: 1 };
   }
   let outcome: RunOutcome;
@@ -112,6 +112,6 @@ export function processInvocation<Config extends SelectionConfig>(fn: KrmFunctio
     return { stdout: '', stderr: `${fn.name}: [error]: ${message}\n`, exitCode: 1 };
   }
   const failed = hasErrors(outcome.results);
-  const stdout = failed && input.shape !== 'resource-list' ? '' : input.write(outcome.items, outcome.results);
+  const stdout = failed && input.shape !== 'resource-list' ? '' : [...input.serialize(outcome.items, outcome.results)].join('');
   return { stdout, stderr: stderrOf(outcome.results, fn.name), exitCode: failed ? 1 : 0 };
 }

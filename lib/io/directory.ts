@@ -7,12 +7,13 @@
  * New items go to new files named as kpt names them: `<namespace>/<kind>_<name>.yaml` (lower-case
  * kind; cluster-scoped items at the top).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
 import type { KrmItem } from '../item.js';
 import { renderBlockLines } from '../yaml/render.js';
 import type { Input } from './input.js';
+import { writeAtomically } from './output-parts.js';
 import { readInput } from './read.js';
 
 const MANIFEST = /\.(?:ya?ml|json)$/i;
@@ -24,14 +25,6 @@ function walk(root: string, folder: string, out: string[]): void {
     if (entry.isDirectory()) walk(root, path, out);
     else if (entry.isFile() && MANIFEST.test(entry.name)) out.push(path);
   }
-}
-
-/** Writes `text` to `path` atomically (a temporary file beside it, then a rename). */
-function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
 }
 
 /** The YAML text of an item written to a file of its own (rendered: its source may be indented inside a list). */
@@ -111,7 +104,7 @@ export class ManifestDirectory {
       }
       const unchanged = kept.length === input.items.length && kept.every((item) => !item.changed);
       if (unchanged && inPlace) continue;
-      writeAtomically(target, unchanged ? text : input.write(kept, []));
+      writeAtomically(target, unchanged ? text : input.serialize(kept, []));
     }
     writeNewItems(output, others, new Set(this.files.map((entry) => entry.file)));
   }

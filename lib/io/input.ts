@@ -27,8 +27,11 @@ export interface Input {
   /**
    * Serializes `items` in this input's format and shape. Items of this input that are missing from
    * `items` are removed; new items are appended; `results` go into a ResourceList's `results`.
+   * @returns the output text as parts, in order (about one per item), possibly made as they are asked
+   *   for (consume them before changing the items): their concatenation is the text; `output-parts.ts`
+   *   writes them without joining a large output into one string
    */
-  write(items: readonly KrmItem[], results: readonly Result[]): string;
+  serialize(items: readonly KrmItem[], results: readonly Result[]): Iterable<string>;
 }
 
 /** True for the kinds that wrap items: `ResourceList`, `List` and typed lists such as `RoleBindingList`. */

@@ -27,21 +27,67 @@ class JsonInput implements Input {
     return config && typeof config === 'object' && !Array.isArray(config) ? config : undefined;
   }
 
-  write(items: readonly KrmItem[], results: readonly Result[]): string {
+  *serialize(items: readonly KrmItem[], results: readonly Result[]): Generator<string> {
     const unchanged = results.length === 0 && items.length === this.items.length && items.every((item, index) => item === this.items[index] && !item.changed);
-    if (unchanged) return this.text;
-    let out: Value;
-    if (this.shape === 'stream') {
-      if (items.length !== 1) {
-        // A single object in, several out: a List keeps the output one JSON value.
-        out = { apiVersion: 'v1', kind: 'List', items: items.map((item) => item.object) };
-      } else out = items[0]!.object;
-    } else {
-      out = { ...this.root!, items: items.map((item) => item.object) };
-      if (this.shape === 'resource-list' && (results.length > 0 || 'results' in this.root!)) out.results = resultsValue(results);
+    if (unchanged) {
+      yield this.text;
+      return;
     }
-    return JSON.stringify(out, null, this.indent) + this.finalNewline;
+    if (this.shape === 'stream' && items.length === 1) {
+      yield JSON.stringify(items[0]!.object, null, this.indent) + this.finalNewline;
+      return;
+    }
+    // A single object in, several out: a List keeps the output one JSON value.
+    const wrapper: ObjectValue = this.shape === 'stream' ? { apiVersion: 'v1', kind: 'List', items: [] } : { ...this.root!, items: [] };
+    if (this.shape === 'resource-list' && (results.length > 0 || 'results' in this.root!)) wrapper.results = resultsValue(results);
+    yield* wrapperParts(wrapper, items, this.indent);
+    yield this.finalNewline;
   }
+}
+
+/**
+ * `JSON.stringify(value, null, unit)` as it appears `depth` levels deep in an enclosing JSON.stringify
+ * output: its inner lines indented `depth` units more. Made by JSON.stringify itself, on the value
+ * wrapped in `depth` one-entry lists whose brackets are then sliced off (no copy of the text).
+ */
+function stringifyAt(value: Value, unit: string, depth: number): string {
+  let wrapped = value;
+  let prefix = 0;
+  let suffix = 0;
+  for (let level = 1; level <= depth; level += 1) {
+    wrapped = [wrapped];
+    prefix += 1 + (unit === '' ? 0 : 1 + unit.length * level);
+    suffix += 1 + (unit === '' ? 0 : 1 + unit.length * (level - 1));
+  }
+  const text = JSON.stringify(wrapped, null, unit);
+  return text.slice(prefix, text.length - suffix);
+}
+
+/**
+ * `JSON.stringify({...wrapper, items}, null, indent)`, byte for byte, in parts made as they are asked
+ * for: one per item, so a large List is never one string, and each part can be dropped once written.
+ * `items` takes the place of the wrapper's `items` key (an empty list there).
+ */
+function* wrapperParts(wrapper: ObjectValue, items: readonly KrmItem[], indent: string): Generator<string> {
+  // JSON.stringify's layout: with an indent (at most 10 characters of it), each entry on a line of its
+  // own, nested values one indent deeper.
+  const unit = indent.slice(0, 10);
+  const line = unit === '' ? '' : '\n' + unit;
+  yield '{';
+  let first = true;
+  for (const [key, value] of Object.entries(wrapper)) {
+    if (value === undefined) continue;
+    yield `${first ? '' : ','}${line}${JSON.stringify(key)}:${unit === '' ? '' : ' '}`;
+    first = false;
+    if (key !== 'items' || items.length === 0) {
+      yield stringifyAt(value, unit, 1);
+      continue;
+    }
+    yield '[';
+    for (const [index, item] of items.entries()) yield `${index === 0 ? '' : ','}${line}${unit}${stringifyAt(item.object, unit, 2)}`;
+    yield `${line}]`;
+  }
+  yield `${unit === '' ? '' : '\n'}}`;
 }
 
 /**

@@ -54,15 +54,17 @@ interface TextRange {
   end: number;
 }
 
-function applySplices(text: string, splices: Splice[]): string {
+/** `text` with the splices applied, as parts: the text between splices, and each splice's text. */
+function applySplices(text: string, splices: Splice[]): string[] {
   const ordered = splices.map((splice, order) => ({ ...splice, order })).sort((a, b) => a.start - b.start || a.order - b.order);
-  let out = '';
+  const parts: string[] = [];
   let at = 0;
   for (const splice of ordered) {
-    out += text.slice(at, splice.start) + splice.text;
+    parts.push(text.slice(at, splice.start), splice.text);
     at = Math.max(at, splice.end);
   }
-  return out + text.slice(at);
+  parts.push(text.slice(at));
+  return parts;
 }
 
 /**
@@ -80,14 +82,12 @@ class YamlStream implements Input {
     private readonly newline: string,
   ) {}
 
-  write(items: readonly KrmItem[], _results: readonly Result[]): string {
+  serialize(items: readonly KrmItem[], _results: readonly Result[]): Iterable<string> {
     const keep = new Set(items);
-    // Parts joined once at the end: asking a growing string for its last character would flatten it
-    // every time (quadratic on large streams).
     const parts: string[] = [];
     for (const piece of this.pieces) {
       if (typeof piece === 'string') parts.push(piece);
-      else if (piece instanceof YamlWrapper) parts.push(piece.write(piece.items.filter((item) => keep.has(item)), []));
+      else if (piece instanceof YamlWrapper) for (const part of piece.serialize(piece.items.filter((item) => keep.has(item)), [])) parts.push(part);
       else if (keep.has(piece)) parts.push(piece.yamlSource!);
     }
     const original = new Set(this.items);
@@ -100,7 +100,7 @@ class YamlStream implements Input {
       last = renderBlockLines(item.object, 0).join(this.newline) + this.newline;
       parts.push(last);
     }
-    return parts.join('');
+    return parts;
   }
 }
 
@@ -124,7 +124,7 @@ class YamlWrapper implements Input {
     return this.entries.map((entry) => entry.item);
   }
 
-  write(items: readonly KrmItem[], results: readonly Result[]): string {
+  serialize(items: readonly KrmItem[], results: readonly Result[]): Iterable<string> {
     const newline = newlineOf(this.text);
     const keep = new Set(items);
     const splices: Splice[] = [];
@@ -281,7 +281,7 @@ function kindOf(root: CST.Token): string | undefined {
 /**
  * Reads a ResourceList or List document, or returns undefined when it does not wrap items (kyaml's rule).
  * @param within for a List or typed list document inside a stream (a ResourceList there is not read as
- * one): the document's own part of `text`, which is all its `write` returns
+ * one): the document's own part of `text`, which is all its `serialize` returns
  */
 function readWrapper(text: string, document: CST.Document, within?: TextRange): YamlWrapper | undefined {
   const root = document.value!;

@@ -9,11 +9,12 @@
  * shape and format (a ResourceList gets the results); a directory or archive written as text becomes a
  * ResourceList.
  */
-import { openSync, readFileSync, readSync, closeSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import type { Input } from '../io/input.js';
 import { ManifestDirectory, newItemFile, writeNewItems } from '../io/directory.js';
+import { batches, writeAtomically } from '../io/output-parts.js';
 import { readInput } from '../io/read.js';
 import { archiveItemPath, VeleroArchive, writeVeleroArchive, type ArchiveLimits } from '../io/velero-archive.js';
 import type { KrmItem } from '../item.js';
@@ -101,23 +102,25 @@ export function outputTarget(path: string | undefined, endpoint: InputEndpoint):
   return { type: 'directory', path };
 }
 
-/** A YAML ResourceList of `items` and `results`, for outputs that did not come in as text. */
-export function renderResourceList(items: readonly KrmItem[], results: readonly Result[]): string {
-  const lines = ['apiVersion: config.kubernetes.io/v1', 'kind: ResourceList'];
-  lines.push(items.length === 0 ? 'items: []' : 'items:');
-  for (const item of items) lines.push('- ' + renderBlockLines(item.object, 2).join('\n'));
-  if (results.length > 0) lines.push('results:', ...renderBlockLines(resultsValue(results) as Value[], 0));
-  return lines.join('\n') + '\n';
+/**
+ * A YAML ResourceList of `items` and `results`, for outputs that did not come in as text.
+ * @returns its text in parts made as they are asked for, one per item (see `Input.serialize`)
+ */
+function* renderResourceList(items: readonly KrmItem[], results: readonly Result[]): Generator<string> {
+  yield 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n';
+  yield items.length === 0 ? 'items: []\n' : 'items:\n';
+  for (const item of items) yield `- ${renderBlockLines(item.object, 2).join('\n')}\n`;
+  if (results.length > 0) yield `results:\n${renderBlockLines(resultsValue(results) as Value[], 0).join('\n')}\n`;
 }
 
-/** The output as text (for stdout and single files). */
-function outputText(endpoint: InputEndpoint, items: readonly KrmItem[], results: readonly Result[]): string {
-  return endpoint.type === 'text' ? endpoint.input.write(items, results) : renderResourceList(items, results);
+/** The output as text parts (for stdout and single files). */
+function outputParts(endpoint: InputEndpoint, items: readonly KrmItem[], results: readonly Result[]): Iterable<string> {
+  return endpoint.type === 'text' ? endpoint.input.serialize(items, results) : renderResourceList(items, results);
 }
 
 /**
  * Writes the output.
- * @param writeStdout receives the text for a stdout target
+ * @param writeStdout receives the text for a stdout target, in batches of about 1 MiB (output-parts.ts)
  * @param mtime the modification time of new and changed archive entries (default: now); set it, e.g.
  * from SOURCE_DATE_EPOCH, for a reproducible archive
  */
@@ -131,14 +134,11 @@ export async function writeOutput(
 ): Promise<void> {
   switch (target.type) {
     case 'stdout':
-      writeStdout(outputText(endpoint, items, results));
+      for (const batch of batches(outputParts(endpoint, items, results))) writeStdout(batch);
       return;
-    case 'file': {
-      const temporary = `${target.path}.${process.pid}.tmp`;
-      writeFileSync(temporary, outputText(endpoint, items, results));
-      renameSync(temporary, target.path);
+    case 'file':
+      writeAtomically(target.path, outputParts(endpoint, items, results));
       return;
-    }
     case 'archive':
       await writeVeleroArchive(target.path, items, endpoint.type === 'archive' ? endpoint.archive : undefined, mtime ? { mtime } : {});
       return;
