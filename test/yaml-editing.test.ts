@@ -250,9 +250,12 @@ describe.skipIf(!hasCorpus)('property: text and object stay in sync under random
 });
 
 describe('property: decoding agrees with the yaml library on generated documents', () => {
+  // Not `<<`: the yaml library writes that key unquoted even with quoted keys, which makes it a YAML 1.1
+  // merge key that neither it nor we can read back (seed 542681984 found it).
+  const mapKey = fc.string({ minLength: 1, maxLength: 8 }).filter((key) => key !== '<<');
   const scalar = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
   const value = fc.letrec((tie) => ({
-    node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), tie('node'), { maxKeys: 4 })),
+    node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(mapKey, tie('node'), { maxKeys: 4 })),
   })).node;
   const document = fc.record({ apiVersion: fc.constant('v1'), kind: fc.constant('ConfigMap'), data: value });
 
