@@ -108,10 +108,9 @@ interface ArchiveEntry {
 
 /** An item of the archive as it was read. */
 interface ItemRecord {
-  /** Its unversioned file's path (see `ArchiveEntry.path`) and bytes. */
+  /** Its unversioned file's path (see `ArchiveEntry.path`) and bytes (its text is decoded again when asked for: most never are). */
   readonly path: string;
   readonly data: Buffer;
-  readonly text: string;
   readonly layout: JsonLayout;
   readonly location: ItemLocation;
   readonly group: string;
@@ -175,7 +174,7 @@ export class VeleroArchive {
 
   /** The item's file text as read (for diffs), or undefined for an item not from this archive. */
   originalText(item: KrmItem): string | undefined {
-    return this.#contents.records.get(item)?.text;
+    return this.#contents.records.get(item)?.data.toString('utf8');
   }
 
   /**
@@ -185,7 +184,7 @@ export class VeleroArchive {
    */
   outputText(item: KrmItem): string {
     const record = this.#contents.records.get(item);
-    if (record && !item.changed) return record.text;
+    if (record && !item.changed) return record.data.toString('utf8');
     return serialize(item.object, record?.layout ?? VELERO_LAYOUT);
   }
 }
@@ -362,7 +361,7 @@ function classify(entries: readonly RawEntry[], prefix: string): ArchiveContents
     if (location === undefined || location.version !== '') return;
     const text = entry.data.toString('utf8');
     const item = readItem(text, location, `${prefix}${entry.header.name}`);
-    records.set(item, { path: entry.path, data: entry.data, text, layout: layoutOf(text), location, group: item.group, kind: item.kind });
+    records.set(item, { path: entry.path, data: entry.data, layout: layoutOf(text), location, group: item.group, kind: item.kind });
     itemsByKey.set(locationKey(location), item);
     const directoryKey = `${item.group}/${item.kind}`;
     if (!directories.has(directoryKey)) directories.set(directoryKey, location.groupResource);
@@ -373,7 +372,13 @@ function classify(entries: readonly RawEntry[], prefix: string): ArchiveContents
     if (location.version === '') return { kind: 'item', item };
     return { kind: location.version.endsWith(PREFERRED_VERSION_SUFFIX) ? 'preferred-copy' : 'version-copy', item };
   };
-  return { entries: entries.map((entry, index) => ({ ...entry, role: roleOf(locations[index]) })), records, directories };
+  const classified = entries.map((entry, index): ArchiveEntry => {
+    const role = roleOf(locations[index]);
+    // Velero stores a preferred-version copy with the item's own bytes: they are kept once, not twice.
+    const itemData = role.kind === 'preferred-copy' ? records.get(role.item)!.data : undefined;
+    return { ...entry, data: itemData?.equals(entry.data) ? itemData : entry.data, role };
+  });
+  return { entries: classified, records, directories };
 }
 
 /**
